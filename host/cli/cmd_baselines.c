@@ -1,0 +1,74 @@
+/* ccx baselines TASK... [--json] */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "game/game.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: ccx baselines TASK... [--json]\n\n"
+            "Print the cost (multiplications) of forward mode, reverse mode and minimal\n"
+            "Markowitz elimination for each TASK, as a table.\n\n"
+            "  --json       print a JSON array instead\n"
+            "  -h, --help   this help\n");
+}
+
+int ccx_cmd_baselines(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int json = 0;
+    opterr = 0;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 'h': usage(stdout); return CCX_EXIT_OK;
+        default: return ccx_cli_usage_error("baselines", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    int n = argc - optind;
+    if (n < 1) return ccx_cli_usage_error("baselines", "expected at least one TASK");
+    /* load and compute everything first: a bad task prints nothing partial */
+    ccx_graph **graphs = calloc((size_t)n, sizeof *graphs);
+    ccx_baselines *b = calloc((size_t)n, sizeof *b);
+    if (!graphs || !b) { free(graphs); free(b); fprintf(stderr, "ccx: out of memory\n"); return CCX_EXIT_FAILURE; }
+    int rc = CCX_EXIT_OK;
+    for (int i = 0; i < n && rc == CCX_EXIT_OK; i++) {
+        graphs[i] = ccx_cli_load_task(argv[optind + i]);
+        ccx_error err;
+        if (!graphs[i]) rc = CCX_EXIT_USAGE;
+        else if (ccx_baselines_compute(graphs[i], &b[i], &err)) { ccx_cli_print_error(&err); rc = CCX_EXIT_USAGE; }
+    }
+    if (rc == CCX_EXIT_OK && json) {
+        printf("[\n");
+        for (int i = 0; i < n; i++) {
+            const ccx_graph *g = graphs[i];
+            char hex[65];
+            ccx_graph_sha256(g, hex);
+            printf("  {\"task\": \"%s\", \"inputs\": %d, \"vertices\": %d, \"intermediates\": %d, "
+                   "\"outputs\": %d, \"forward\": %lld, \"reverse\": %lld, \"markowitz\": %lld, "
+                   "\"graph_sha256\": \"%s\"}%s\n",
+                   g->task_name, g->n_inputs, g->n_vertices, ccx_graph_n_intermediates(g),
+                   g->n_outputs, (long long)b[i].forward, (long long)b[i].reverse,
+                   (long long)b[i].markowitz, hex, i + 1 < n ? "," : "");
+        }
+        printf("]\n");
+    } else if (rc == CCX_EXIT_OK) {
+        printf("%-20s %6s %9s %12s %8s %8s %10s\n", "task", "inputs", "vertices", "(elim + out)",
+               "forward", "reverse", "markowitz");
+        for (int i = 0; i < n; i++) {
+            const ccx_graph *g = graphs[i];
+            char split[32];
+            snprintf(split, sizeof split, "(%d + %d)", ccx_graph_n_intermediates(g), g->n_outputs);
+            printf("%-20s %6d %9d %12s %8lld %8lld %10lld\n", g->task_name, g->n_inputs,
+                   g->n_vertices, split, (long long)b[i].forward, (long long)b[i].reverse,
+                   (long long)b[i].markowitz);
+        }
+    }
+    for (int i = 0; i < n; i++) ccx_graph_free(graphs[i]);
+    free(graphs);
+    free(b);
+    return rc;
+}

@@ -1,0 +1,124 @@
+/* ccx bench game TASK [--seconds S] [--seed N] [--out FILE]
+ * Eliminations per second of the CPU reference game over random legal
+ * orders. Later issues add `bench env`, `bench nn`, `bench jacobian`. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "game/game.h"
+#include "util/rng.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: ccx bench game TASK [--seconds S] [--seed N] [--out FILE]\n\n"
+            "Play random legal elimination orders on TASK with the CPU reference game\n"
+            "for S seconds (default 3) and print eliminations/s and episodes/s.\n\n"
+            "  --seconds S   how long to run (0.1 .. 3600)\n"
+            "  --seed N      random seed (default 0)\n"
+            "  --out FILE    also append the result line to FILE (e.g. results/bench/game_cpu.txt)\n"
+            "  -h, --help    this help\n");
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int bench_game(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"seconds", required_argument, 0, 's'}, {"seed", required_argument, 0, 'r'},
+        {"out", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    double seconds = 3.0;
+    long seed = 0;
+    const char *out_path = NULL;
+    opterr = 0;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+        switch (c) {
+        case 's':
+            if (ccx_cli_parse_double(optarg, 0.1, 3600, &seconds))
+                return ccx_cli_usage_error("bench", "--seconds must be a number in 0.1..3600, got '%s'", optarg);
+            break;
+        case 'r':
+            if (ccx_cli_parse_long(optarg, 0, 0x7fffffffL, &seed))
+                return ccx_cli_usage_error("bench", "--seed must be an integer >= 0, got '%s'", optarg);
+            break;
+        case 'o': out_path = optarg; break;
+        case 'h': usage(stdout); return CCX_EXIT_OK;
+        default:
+            if (optopt) return ccx_cli_usage_error("bench", "option '--%s' needs a value", argv[optind - 1] + 2);
+            return ccx_cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return ccx_cli_usage_error("bench", "expected exactly one TASK, got %d", argc - optind);
+    ccx_graph *g = ccx_cli_load_task(argv[optind]);
+    if (!g) return CCX_EXIT_USAGE;
+    ccx_game game;
+    ccx_error err;
+    if (ccx_game_init(&game, g, &err)) {
+        ccx_cli_print_error(&err);
+        ccx_graph_free(g);
+        return CCX_EXIT_USAGE;
+    }
+    int n = ccx_graph_n_intermediates(g);
+    int32_t *legal = malloc((size_t)(n ? n : 1) * sizeof(int32_t));
+    if (!legal) { ccx_game_free(&game); ccx_graph_free(g); return CCX_EXIT_FAILURE; }
+    ccx_rng rng;
+    ccx_rng_seed(&rng, (uint64_t)seed);
+    long long episodes = 0, eliminations = 0;
+    int64_t best = -1;
+    double sum_cost = 0;
+    double t0 = now_s(), t = t0;
+    while (t - t0 < seconds) {
+        for (int rep = 0; rep < 16; rep++) { /* check the clock every 16 episodes */
+            ccx_game_reset(&game);
+            int m = 0;
+            for (int k = 1; k <= g->n_vertices; k++)
+                if (!g->vertices[k - 1].is_output) legal[m++] = k;
+            while (m > 0) {
+                int i = (int)ccx_rng_below(&rng, (uint64_t)m);
+                ccx_game_step(&game, legal[i]);
+                legal[i] = legal[--m];
+            }
+            eliminations += n;
+            episodes++;
+            sum_cost += (double)game.cost;
+            if (best < 0 || game.cost < best) best = game.cost;
+        }
+        t = now_s();
+    }
+    double dt = t - t0;
+    char line[512];
+    snprintf(line, sizeof line,
+             "bench game  task=%s backend=cpu n_pad=%d seconds=%.2f episodes=%lld "
+             "eliminations/s=%.4g episodes/s=%.4g mean_cost=%.1f best_cost=%lld",
+             g->task_name, game.n_pad, dt, episodes, (double)eliminations / dt,
+             (double)episodes / dt, sum_cost / (double)(episodes ? episodes : 1), (long long)best);
+    printf("%s\n", line);
+    int rc = CCX_EXIT_OK;
+    if (out_path) {
+        FILE *f = fopen(out_path, "a");
+        if (!f || fprintf(f, "%s\n", line) < 0 || fclose(f)) {
+            fprintf(stderr, "ccx bench: error: cannot append to %s\n", out_path);
+            rc = CCX_EXIT_FAILURE;
+        }
+    }
+    free(legal);
+    ccx_game_free(&game);
+    ccx_graph_free(g);
+    return rc;
+}
+
+int ccx_cmd_bench(int argc, char **argv) {
+    if (argc < 2 || ccx_cli_is_help(argv[1])) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CCX_EXIT_USAGE : CCX_EXIT_OK;
+    }
+    if (strcmp(argv[1], "game") == 0) return bench_game(argc - 1, argv + 1);
+    return ccx_cli_usage_error("bench", "unknown benchmark '%s' (available: game)", argv[1]);
+}

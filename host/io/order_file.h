@@ -1,0 +1,53 @@
+/* Order files (DESIGN.md "Files"): JSON
+ *   {"task", "graph_sha256", "n_vertices", "order", "cost", "method",
+ *    "baselines": {"forward", "reverse", "markowitz"}}
+ * Import also accepts a bare comma-separated list ("3, 1, 2" or "[3,1,2]"),
+ * the form graphax's jacve(order=...) takes. */
+#ifndef CCX_IO_ORDER_FILE_H
+#define CCX_IO_ORDER_FILE_H
+
+#include <stdint.h>
+
+#include "game/game.h"
+#include "graph/graph.h"
+#include "util/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    char *task;            /* NULL when absent (bare list) */
+    char graph_sha256[65]; /* "" when absent */
+    int n_vertices;        /* -1 when absent */
+    int32_t *order;
+    int n_order;
+    int64_t cost;          /* -1 when absent */
+    char *method;          /* NULL when absent */
+    int has_baselines;
+    ccx_baselines baselines;
+} ccx_order_file;
+
+void ccx_order_file_free(ccx_order_file *f);
+/* Parse JSON object or bare list from text. 0 on success. */
+int ccx_order_parse(const char *text, ccx_order_file *out, ccx_error *err);
+/* Read from a path ("-" = stdin). Errors name the file. */
+int ccx_order_read(const char *path, ccx_order_file *out, ccx_error *err);
+/* Check an imported order against a graph: hash (when present) must match,
+ * n_vertices (when present) must match, the order must be valid, and a
+ * stated cost must equal the recomputed one. Sets *cost. */
+int ccx_order_check(const ccx_graph *g, const ccx_order_file *f, int64_t *cost,
+                    ccx_error *err);
+/* Fill a record for graph g (task name, hash, counts, baselines, cost
+ * recomputed through the game). Copies order. */
+int ccx_order_make(const ccx_graph *g, const int32_t *order, int n, const char *method,
+                   ccx_order_file *out, ccx_error *err);
+/* JSON text (malloc'd, caller frees). */
+char *ccx_order_to_json(const ccx_order_file *f);
+/* Write atomically: temp file, fsync, rename. "-" = stdout. */
+int ccx_order_write(const char *path, const ccx_order_file *f, ccx_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,73 @@
+/* Loading task files from disk and resolving task names to paths. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lang/task.h"
+
+ccx_graph *ccx_task_load(const char *path, ccx_error *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        ccx_error_set_at(err, path, 0, 0, "cannot open task file: %s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len == cap) {
+            if (cap > CCX_TASK_MAX_BYTES) break;
+            char *p = realloc(buf, cap * 2);
+            if (!p) { free(buf); buf = NULL; break; }
+            buf = p;
+            cap *= 2;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0) break;
+    }
+    int read_error = ferror(f);
+    fclose(f);
+    if (!buf) {
+        ccx_error_set_at(err, path, 0, 0, "out of memory reading the task file");
+        return NULL;
+    }
+    if (read_error) {
+        free(buf);
+        ccx_error_set_at(err, path, 0, 0, "cannot read task file (is it a directory?)");
+        return NULL;
+    }
+    ccx_graph *g = ccx_task_parse(buf, len, path, err);
+    free(buf);
+    return g;
+}
+
+static int is_file(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int ccx_task_resolve(const char *arg, char *out, size_t out_size, ccx_error *err) {
+    if (is_file(arg)) { snprintf(out, out_size, "%s", arg); return 0; }
+    if (strchr(arg, '/')) return ccx_error_set(err, "task file '%s' does not exist", arg);
+    const char *env = getenv("CCX_TASKS");
+    const char *dirs[3] = {env && *env ? env : NULL, "configs/tasks",
+#ifdef CCX_SOURCE_DIR
+                           CCX_SOURCE_DIR "/configs/tasks"
+#else
+                           NULL
+#endif
+    };
+    size_t n = strlen(arg);
+    int has_ext = n > 4 && strcmp(arg + n - 4, ".ccx") == 0;
+    for (int i = 0; i < 3; i++) {
+        if (!dirs[i]) continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s%s", dirs[i], arg, has_ext ? "" : ".ccx");
+        if (is_file(p)) { snprintf(out, out_size, "%s", p); return 0; }
+    }
+    return ccx_error_set(err,
+                         "no task '%s': not a file, and no %s%s in $CCX_TASKS, ./configs/tasks "
+                         "or the source tree's configs/tasks", arg, arg, has_ext ? "" : ".ccx");
+}

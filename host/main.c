@@ -1,0 +1,67 @@
+/* ccx: find cheap exact Jacobians. Entry point: dispatch to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/cuda_info.h"
+
+#define CCX_VERSION "0.1.0"
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *summary;
+} COMMANDS[] = {
+    {"graph", ccx_cmd_graph, "summary, vertex list or Graphviz DOT of a task's graph"},
+    {"baselines", ccx_cmd_baselines, "forward, reverse and minimal-Markowitz costs of tasks"},
+    {"cost", ccx_cmd_cost, "validate an elimination order and print its cost"},
+    {"gen", ccx_cmd_gen, "write a random task file"},
+    {"bench", ccx_cmd_bench, "benchmarks (game)"},
+};
+#define N_COMMANDS (int)(sizeof COMMANDS / sizeof COMMANDS[0])
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: ccx COMMAND [ARGS...]\n"
+            "       ccx COMMAND --help\n"
+            "       ccx --version\n\n"
+            "ccx finds cheap cross-country elimination orders for exact Jacobians.\n\n"
+            "commands:\n");
+    for (int i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fprintf(out,
+            "\nTASK is a .ccx file or a task name from configs/tasks (e.g. RoeFlux_1d).\n"
+            "Exit status: 0 success, 1 runtime failure, 2 bad input.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return CCX_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (ccx_cli_is_help(cmd) || strcmp(cmd, "help") == 0) {
+        if (argc > 2 && strcmp(cmd, "help") == 0) {
+            for (int i = 0; i < N_COMMANDS; i++)
+                if (strcmp(argv[2], COMMANDS[i].name) == 0) {
+                    char *help_argv[] = {argv[2], "--help", NULL};
+                    return COMMANDS[i].run(2, help_argv);
+                }
+            fprintf(stderr, "ccx: error: unknown command '%s'\n", argv[2]);
+            return CCX_EXIT_USAGE;
+        }
+        usage(stdout);
+        return CCX_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        char dev[256];
+        int n = ccx_cuda_device_info(dev, sizeof dev);
+        printf("ccx %s\ncuda: %s%s\n", CCX_VERSION, n > 0 ? "" : "no device: ", dev);
+        return CCX_EXIT_OK;
+    }
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (strcmp(cmd, COMMANDS[i].name) == 0) return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "ccx: error: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return CCX_EXIT_USAGE;
+}
