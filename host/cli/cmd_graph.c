@@ -22,7 +22,7 @@ int ccx_cmd_graph(int argc, char **argv) {
     int mode = 0;
     opterr = 0;
     optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "+h", opts, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         switch (c) {
         case 'd': mode = 'd'; break;
         case 'v': mode = 'v'; break;

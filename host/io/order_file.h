@@ -28,6 +28,8 @@ typedef struct {
     ccx_baselines baselines;
 } ccx_order_file;
 
+/* parse, read and make reset *out first (they do not free an earlier record:
+ * call ccx_order_file_free on it yourself) and leave it empty on failure. */
 void ccx_order_file_free(ccx_order_file *f);
 /* Parse JSON object or bare list from text. 0 on success. */
 int ccx_order_parse(const char *text, ccx_order_file *out, ccx_error *err);

@@ -1,0 +1,190 @@
+/* `ccx gen`: write a random task file (host/lang/gen.h). */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "lang/gen.h"
+
+static const char USAGE[] =
+    "usage: ccx gen [--inputs N] [--intermediates N] [--outputs N] [--ops SPEC]\n"
+    "               [--seed S] [-o FILE]\n"
+    "\n"
+    "Write a random task (task-language text) with N inputs, N intermediate\n"
+    "vertices and N output vertices (the last ones). Every line creates exactly\n"
+    "one vertex; every intermediate has at least one successor. The same\n"
+    "options give the same text on every platform.\n"
+    "\n"
+    "  --inputs N          number of inputs, 1..100000 (default 4)\n"
+    "  --intermediates N   number of intermediate vertices, 0..100000 (default 20)\n"
+    "  --outputs N         number of output vertices, 1..100000 (default 2)\n"
+    "  --ops SPEC          op mix, name[:weight] separated by commas, e.g.\n"
+    "                      \"add,mul:2,sin\" (names as in the task language;\n"
+    "                      weight default 1). Default mix: add:4,sub:2,mul:4,\n"
+    "                      div:1,sin:1,cos:1,exp:0.5,tanh:1,logistic:0.5,\n"
+    "                      integer_pow:1\n"
+    "  --seed S            random seed, 0..18446744073709551615 (default 0)\n"
+    "  -o, --output FILE   write to FILE (atomically) instead of stdout\n"
+    "  -h, --help          show this help\n";
+
+/* Whole decimal unsigned 64-bit integer; 0 on success. */
+static int parse_u64(const char *s, uint64_t *out) {
+    if (!s || !*s) return -1;
+    uint64_t v = 0;
+    for (const char *c = s; *c; c++) {
+        if (*c < '0' || *c > '9') return -1;
+        unsigned d = (unsigned)(*c - '0');
+        if (v > (UINT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Write text to path via a temporary file in the same directory + rename. */
+static int write_atomic(const char *path, const char *text, char *why, size_t why_size) {
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp) {
+        snprintf(why, why_size, "out of memory");
+        return -1;
+    }
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp.XXXXXX", 12);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(why, why_size, "cannot create a temporary file next to it: %s", strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    /* mkstemp makes the file 0600; give it the usual permissions. */
+    mode_t um = umask(0);
+    umask(um);
+    (void)fchmod(fd, 0666 & ~um);
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        snprintf(why, why_size, "%s", strerror(errno));
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    size_t len = strlen(text);
+    int ok = fwrite(text, 1, len, f) == len && fflush(f) == 0 && fsync(fd) == 0;
+    int saved = errno;
+    if (fclose(f) != 0 && ok) {
+        ok = 0;
+        saved = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = 0;
+        saved = errno;
+    }
+    if (!ok) {
+        snprintf(why, why_size, "%s", strerror(saved));
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    return 0;
+}
+
+int ccx_cmd_gen(int argc, char **argv) {
+    const char *cmd = "gen";
+    ccx_gen_params params;
+    ccx_gen_defaults(&params);
+    const char *out_path = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (ccx_cli_is_help(arg)) {
+            fputs(USAGE, stdout);
+            return CCX_EXIT_OK;
+        }
+        /* --flag=value or --flag value */
+        char flag[32];
+        const char *value = NULL;
+        const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+        if (eq) {
+            size_t n = (size_t)(eq - arg);
+            if (n >= sizeof flag) return ccx_cli_usage_error(cmd, "unknown option '%s'", arg);
+            memcpy(flag, arg, n);
+            flag[n] = '\0';
+            value = eq + 1;
+        } else {
+            if (strlen(arg) >= sizeof flag)
+                return ccx_cli_usage_error(cmd, "unknown option '%s'", arg);
+            strcpy(flag, arg);
+        }
+        int known = !strcmp(flag, "--inputs") || !strcmp(flag, "--intermediates") ||
+                    !strcmp(flag, "--outputs") || !strcmp(flag, "--ops") ||
+                    !strcmp(flag, "--seed") || !strcmp(flag, "-o") || !strcmp(flag, "--output");
+        if (!known) {
+            if (arg[0] == '-') return ccx_cli_usage_error(cmd, "unknown option '%s'", arg);
+            return ccx_cli_usage_error(cmd, "unexpected argument '%s'", arg);
+        }
+        if (!value) {
+            if (i + 1 >= argc) return ccx_cli_usage_error(cmd, "%s needs a value", flag);
+            value = argv[++i];
+        }
+
+        long v;
+        if (!strcmp(flag, "--inputs")) {
+            if (ccx_cli_parse_long(value, 1, 100000, &v) != 0)
+                return ccx_cli_usage_error(cmd, "--inputs must be an integer in 1..100000 (got '%s')", value);
+            params.n_inputs = (int)v;
+        } else if (!strcmp(flag, "--intermediates")) {
+            if (ccx_cli_parse_long(value, 0, 100000, &v) != 0)
+                return ccx_cli_usage_error(cmd, "--intermediates must be an integer in 0..100000 (got '%s')", value);
+            params.n_intermediates = (int)v;
+        } else if (!strcmp(flag, "--outputs")) {
+            if (ccx_cli_parse_long(value, 1, 100000, &v) != 0)
+                return ccx_cli_usage_error(cmd, "--outputs must be an integer in 1..100000 (got '%s')", value);
+            params.n_outputs = (int)v;
+        } else if (!strcmp(flag, "--ops")) {
+            ccx_error err;
+            ccx_error_clear(&err);
+            if (ccx_gen_parse_ops(value, &params, &err) != 0)
+                return ccx_cli_usage_error(cmd, "--ops: %s", err.msg);
+        } else if (!strcmp(flag, "--seed")) {
+            uint64_t s;
+            if (parse_u64(value, &s) != 0)
+                return ccx_cli_usage_error(cmd, "--seed must be an integer in 0..18446744073709551615 (got '%s')", value);
+            params.seed = s;
+        } else { /* -o / --output */
+            if (!*value) return ccx_cli_usage_error(cmd, "%s needs a file name", flag);
+            out_path = value;
+        }
+    }
+
+    ccx_error err;
+    ccx_error_clear(&err);
+    char *text = ccx_gen_task(&params, &err);
+    if (!text) {
+        ccx_cli_print_error(&err);
+        return CCX_EXIT_FAILURE;
+    }
+    int rc = CCX_EXIT_OK;
+    if (out_path) {
+        char why[300];
+        if (write_atomic(out_path, text, why, sizeof why) != 0) {
+            fprintf(stderr, "ccx gen: error: cannot write %s: %s\n", out_path, why);
+            rc = CCX_EXIT_FAILURE;
+        }
+    } else {
+        size_t len = strlen(text);
+        if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
+            fprintf(stderr, "ccx gen: error: cannot write to stdout: %s\n", strerror(errno));
+            rc = CCX_EXIT_FAILURE;
+        }
+    }
+    free(text);
+    return rc;
+}
