@@ -60,6 +60,7 @@ typedef struct ccx_expr {
     struct ccx_expr *lhs, *rhs; /* BINARY; NEG/POS use lhs */
     struct ccx_expr **args;  /* CALL */
     int n_args;
+    int depth;               /* height of this subtree (1 for a leaf) */
 } ccx_expr;
 
 typedef enum { STMT_CONST, STMT_DEF, STMT_INPUT, STMT_OUTPUT, STMT_ASSIGN, STMT_RETURN } ccx_stmt_kind;

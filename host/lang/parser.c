@@ -111,6 +111,25 @@ static ccx_expr *new_expr(parser *P, ccx_expr_kind kind, const ccx_token *at) {
 }
 
 static ccx_expr *parse_arith(parser *P);
+
+/* Record the height of e from its children; an error when it is too tall
+ * (the tracer walks the tree recursively). */
+static ccx_expr *finish_expr(parser *P, ccx_expr *e) {
+    if (!e) return NULL;
+    int d = 0;
+    if (e->lhs && e->lhs->depth > d) d = e->lhs->depth;
+    if (e->rhs && e->rhs->depth > d) d = e->rhs->depth;
+    for (int i = 0; i < e->n_args; i++)
+        if (e->args[i]->depth > d) d = e->args[i]->depth;
+    e->depth = d + 1;
+    if (e->depth > CCX_TASK_MAX_TREE) {
+        ccx_error_set_at(P->err, P->file, e->line, e->col,
+                         "expression too long: more than %d operations deep (split it into "
+                         "several assignments)", CCX_TASK_MAX_TREE);
+        return NULL;
+    }
+    return e;
+}
 static ccx_expr *parse_factor(parser *P);
 
 static int enter(parser *P) {
@@ -136,6 +155,7 @@ static ccx_expr *parse_primary(parser *P) {
         if (!e) return NULL;
         e->number = t->number;
         e->is_int = t->is_int;
+        e->depth = 1;
         next(P);
         return e;
     }
@@ -179,6 +199,7 @@ static ccx_expr *parse_primary(parser *P) {
         ccx_expr *e = new_expr(P, EXPR_NAME, t);
         if (!e) return NULL;
         e->name = t->text;
+        e->depth = 1;
         next(P);
         return e;
     }
@@ -201,7 +222,7 @@ static ccx_expr *parse_primary(parser *P) {
         if (cur(P)->kind != TOK_RPAREN) { error_at(P, cur(P), "',' or ')' in the argument list"); return NULL; }
     }
     next(P); /* ')' */
-    return e;
+    return finish_expr(P, e);
 }
 
 static ccx_expr *parse_power(parser *P) {
@@ -214,7 +235,7 @@ static ccx_expr *parse_power(parser *P) {
     e->op = TOK_POW;
     e->lhs = base;
     e->rhs = parse_factor(P); /* right associative; allows 2 ** -x */
-    return e->rhs ? e : NULL;
+    return e->rhs ? finish_expr(P, e) : NULL;
 }
 
 static ccx_expr *parse_factor(parser *P) {
@@ -224,7 +245,7 @@ static ccx_expr *parse_factor(parser *P) {
     if (t->kind == TOK_MINUS || t->kind == TOK_PLUS) {
         next(P);
         r = new_expr(P, t->kind == TOK_MINUS ? EXPR_NEG : EXPR_POS, t);
-        if (r) { r->lhs = parse_factor(P); if (!r->lhs) r = NULL; }
+        if (r) { r->lhs = parse_factor(P); r = r->lhs ? finish_expr(P, r) : NULL; }
     } else {
         r = parse_power(P);
     }
@@ -247,7 +268,7 @@ static ccx_expr *parse_binary_level(parser *P, int level) {
         e->lhs = lhs;
         e->rhs = level == 0 ? parse_binary_level(P, 1) : parse_factor(P);
         if (!e->rhs) return NULL;
-        lhs = e;
+        lhs = finish_expr(P, e);
     }
     return lhs;
 }
@@ -329,9 +350,10 @@ static ccx_stmt *parse_assignment(parser *P, int in_def) {
         target->name = s->names[0].name;
         e->op = k == TOK_PLUS_ASSIGN ? TOK_PLUS : k == TOK_MINUS_ASSIGN ? TOK_MINUS
               : k == TOK_STAR_ASSIGN ? TOK_STAR : TOK_SLASH;
+        target->depth = 1;
         e->lhs = target;
         e->rhs = parse_arith(P);
-        if (!e->rhs) return NULL;
+        if (!e->rhs || !finish_expr(P, e)) return NULL;
         int ecap = 0;
         if (push_ptr(P, (void ***)&s->exprs, &s->n_exprs, &ecap, e)) return NULL;
         return end_of_line(P) ? NULL : s;
@@ -430,7 +452,6 @@ static ccx_stmt *parse_def(parser *P) {
 static ccx_stmt *parse_name_list_stmt(parser *P, ccx_stmt_kind kind) {
     ccx_stmt *s = new_stmt(P, kind, cur(P));
     if (!s) return NULL;
-    const char *kw = cur(P)->text;
     next(P);
     int cap = 0;
     for (;;) {
@@ -441,7 +462,6 @@ static ccx_stmt *parse_name_list_stmt(parser *P, ccx_stmt_kind kind) {
         next(P);
         if (cur(P)->kind == TOK_NEWLINE) break;
     }
-    (void)kw;
     return end_of_line(P) ? NULL : s;
 }
 

@@ -16,7 +16,9 @@ extern "C" {
 /* Limits that keep any input (fuzzed or hostile) from exhausting the stack
  * or memory; exceeding one is an ordinary error. */
 #define CCX_TASK_MAX_BYTES (8 << 20)
-#define CCX_TASK_MAX_DEPTH 200      /* expression nesting */
+#define CCX_TASK_MAX_DEPTH 200      /* bracket / unary / ** nesting while parsing */
+#define CCX_TASK_MAX_TREE 1000      /* height of one expression tree (a+a+...+a) */
+#define CCX_TASK_MAX_EVAL_DEPTH 4000 /* expression levels across inlined calls */
 #define CCX_TASK_MAX_CALL_DEPTH 64  /* nested def calls */
 #define CCX_TASK_MAX_VERTICES 200000
 

@@ -85,6 +85,7 @@ typedef struct {
     int call_depth;
     long steps;
     int n_inputs;
+    int eval_depth;     /* expression levels on the C stack right now */
     char prefix[512];   /* "F." while inlining F: names vertices made inside */
 } tracer;
 
@@ -165,9 +166,20 @@ static int lookup(tracer *T, scope *locals, const ccx_expr *e, value *out) {
 static int eval_call(tracer *T, scope *locals, const ccx_expr *e, value *outs, int max_outs,
                      int *n_outs);
 
+static int eval_node(tracer *T, scope *locals, const ccx_expr *e, value *out);
+
 static int eval(tracer *T, scope *locals, const ccx_expr *e, value *out) {
     if (++T->steps > MAX_EVAL_STEPS)
         return fail(T, e->line, e->col, "the task takes too long to trace (runaway inlining?)", 0, 0);
+    if (T->eval_depth >= CCX_TASK_MAX_EVAL_DEPTH)
+        return fail(T, e->line, e->col, "expressions nested too deeply across def calls", 0, 0);
+    T->eval_depth++;
+    int rc = eval_node(T, locals, e, out);
+    T->eval_depth--;
+    return rc;
+}
+
+static int eval_node(tracer *T, scope *locals, const ccx_expr *e, value *out) {
     switch (e->kind) {
     case EXPR_NUMBER:
         *out = constant(e->number, e->is_int);
@@ -361,7 +373,7 @@ static int trace_program(tracer *T, const ccx_program *prog) {
             value v;
             if (eval(T, NULL, s->exprs[0], &v)) return -1;
             if (v.is_node)
-                return fail(T, s->exprs[0]->line, s->exprs[0]->col,
+                return fail(T, s->names[0].line, s->names[0].col,
                             "const '%s' must be a constant expression (it depends on an input)",
                             s->names[0].name, 0);
             binding *old = scope_find(&T->globals, s->names[0].name);

@@ -1,0 +1,36 @@
+// Helpers shared by the GoogleTest suites.
+#ifndef CCX_TEST_UTIL_H
+#define CCX_TEST_UTIL_H
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+extern "C" {
+#include "graph/graph.h"
+#include "lang/task.h"
+}
+
+struct GraphDeleter {
+    void operator()(ccx_graph *g) const { ccx_graph_free(g); }
+};
+using GraphPtr = std::unique_ptr<ccx_graph, GraphDeleter>;
+
+// Parse task text; on failure returns null and fills *err.
+inline GraphPtr parse_task(const std::string &text, ccx_error *err = nullptr,
+                           const char *name = "test.ccx") {
+    ccx_error local;
+    return GraphPtr(ccx_task_parse(text.data(), text.size(), name, err ? err : &local));
+}
+
+// Path of a paper task in the source tree.
+inline std::string task_path(const std::string &name) {
+    return std::string(CCX_SOURCE_DIR) + "/configs/tasks/" + name + ".ccx";
+}
+
+inline GraphPtr load_task(const std::string &name) {
+    ccx_error err;
+    return GraphPtr(ccx_task_load(task_path(name).c_str(), &err));
+}
+
+#endif
