@@ -50,6 +50,9 @@ static int is_file(const char *p) {
 
 int ccx_task_resolve(const char *arg, char *out, size_t out_size, ccx_error *err) {
     if (is_file(arg)) { snprintf(out, out_size, "%s", arg); return 0; }
+    struct stat st;
+    if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+        return ccx_error_set(err, "'%s' is a directory, not a task file", arg);
     if (strchr(arg, '/')) return ccx_error_set(err, "task file '%s' does not exist", arg);
     const char *env = getenv("CCX_TASKS");
     const char *dirs[3] = {env && *env ? env : NULL, "configs/tasks",
