@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Build and test everything:
+#   1. build/       default build (CUDA if nvcc is found), ctest
+#   2. build-asan/  AddressSanitizer + UBSan debug build, ctest
+#   3. build-fuzz/  libFuzzer smoke run of the task parser (needs clang)
+# Usage: scripts/test.sh [--quick]     (--quick: stage 1 only)
+# Env:   CCX_FUZZ_SECONDS (default 45)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$CCX_ROOT"
+
+quick=0
+for arg in "$@"; do
+    case "$arg" in
+        --quick) quick=1 ;;
+        -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) ccx_log "test.sh: unknown argument '$arg' (try --help)"; exit 2 ;;
+    esac
+done
+
+JOBS=$(ccx_nproc)
+stage="setup"
+passed=()
+t_start=$SECONDS
+trap 'rc=$?; if ((rc != 0)); then printf "\ntest.sh: FAILED in stage: %s (exit %d; passed: %s)\n" "$stage" "$rc" "${passed[*]:-none}"; fi' EXIT
+
+run_stage() { stage="$1"; ccx_header "$1"; }
+
+# ---------------------------------------------------------------------------
+run_stage "dependencies"
+ccx_install_deps
+passed+=("deps")
+
+# ---------------------------------------------------------------------------
+run_stage "build (build/, CCX_CUDA=AUTO)"
+cmake -S . -B build -DCCX_CUDA=AUTO
+cmake --build build -j"$JOBS"
+run_stage "ctest (build/)"
+ctest --test-dir build --output-on-failure -j2
+passed+=("build+ctest")
+
+# ---------------------------------------------------------------------------
+if ((quick)); then
+    echo "(--quick: skipping sanitizer and fuzz stages)"
+else
+    run_stage "build (build-asan/, ASan+UBSan, Debug)"
+    export ASAN_OPTIONS=detect_leaks=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    cmake -S . -B build-asan -DCCX_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCCX_CUDA=OFF
+    cmake --build build-asan -j"$JOBS"
+    run_stage "ctest (build-asan/)"
+    ctest --test-dir build-asan --output-on-failure -j2
+    passed+=("asan+ctest")
+
+    # -----------------------------------------------------------------------
+    if command -v clang >/dev/null 2>&1 && command -v clang++ >/dev/null 2>&1; then
+        run_stage "build (build-fuzz/, clang + libFuzzer)"
+        CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCCX_FUZZ=ON -DCCX_CUDA=OFF
+        cmake --build build-fuzz -j"$JOBS" --target fuzz_task
+
+        secs=${CCX_FUZZ_SECONDS:-45}
+        run_stage "fuzz smoke (fuzz_task, ${secs}s)"
+        corpus=$(mktemp -d "${TMPDIR:-/tmp}/ccx-fuzz-corpus.XXXXXX")
+        artifacts="build-fuzz/artifacts"
+        rm -rf -- "$artifacts"; mkdir -p "$artifacts"
+        shopt -s nullglob
+        seeds=(tests/fuzz/corpus/* configs/tasks/*.ccx)
+        shopt -u nullglob
+        ((${#seeds[@]})) && cp -- "${seeds[@]}" "$corpus/"
+        echo "seed corpus: ${#seeds[@]} files -> $corpus; log: build-fuzz/fuzz.log"
+        fuzz_rc=0
+        build-fuzz/fuzz_task -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+            -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" \
+            >build-fuzz/fuzz.log 2>&1 || fuzz_rc=$?
+        if ((fuzz_rc != 0)); then
+            tail -n 80 build-fuzz/fuzz.log
+            echo "fuzz_task FAILED (exit $fuzz_rc); reproducer(s) in $artifacts/:"
+            ls -l "$artifacts"
+            echo "(corpus kept in $corpus)"
+            exit 1
+        fi
+        grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|INFO: seed corpus' build-fuzz/fuzz.log || true
+        rm -rf -- "$corpus"
+        echo "fuzz smoke: no crash in ${secs}s"
+        passed+=("fuzz")
+    else
+        echo "(clang not found: skipping the fuzz stage)"
+    fi
+fi
+
+stage="done"
+printf '\ntest.sh: ALL PASSED (%s) in %ds\n' "${passed[*]}" "$((SECONDS - t_start))"
