@@ -17,14 +17,6 @@ struct ccx_graph_builder {
     char **output_names;
 };
 
-static char *dup_str(const char *s) {
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 /* Grow *arr (elements of size elem) to hold at least need; 0 on success. */
 static int grow(void **arr, int *cap, int need, size_t elem) {
     if (need <= *cap) return 0;
@@ -57,7 +49,7 @@ int32_t ccx_graph_builder_input(ccx_graph_builder *b, const char *name) {
     if (b->n_vertices > 0) return -1; /* inputs come first: node ids depend on it */
     if (grow((void **)&b->input_names, &b->cap_inputs, b->n_inputs + 1, sizeof(char *)))
         return -1;
-    char *n = dup_str(name ? name : "");
+    char *n = strdup(name ? name : "");
     if (!n) return -1;
     b->input_names[b->n_inputs] = n;
     return b->n_inputs++;
@@ -96,7 +88,7 @@ int ccx_graph_builder_n_vertices(const ccx_graph_builder *b) { return b->n_verti
 void ccx_graph_builder_name(ccx_graph_builder *b, int32_t node, const char *name) {
     int k = node - b->n_inputs;
     if (k < 0 || k >= b->n_vertices || b->vertices[k].name || !name) return;
-    b->vertices[k].name = dup_str(name);
+    b->vertices[k].name = strdup(name);
 }
 
 int ccx_graph_builder_output(ccx_graph_builder *b, int32_t node, const char *name) {
@@ -108,7 +100,7 @@ int ccx_graph_builder_output(ccx_graph_builder *b, int32_t node, const char *nam
     char **names = realloc(b->output_names, (size_t)cap * sizeof(char *));
     if (!names) return -1;
     b->output_names = names;
-    char *n = dup_str(name ? name : "");
+    char *n = strdup(name ? name : "");
     if (!n) return -1;
     b->vertices[k].is_output = 1;
     b->outputs[b->n_outputs] = k + 1;
@@ -122,8 +114,8 @@ ccx_graph *ccx_graph_builder_finish(ccx_graph_builder *b, const char *task_name,
     ccx_graph *g = calloc(1, sizeof *g);
     size_t max_edges = 2 * (size_t)b->n_vertices;
     ccx_edge *edges = malloc((max_edges ? max_edges : 1) * sizeof(ccx_edge));
-    char *tn = dup_str(task_name ? task_name : "");
-    char *sp = dup_str(source_path ? source_path : "");
+    char *tn = strdup(task_name ? task_name : "");
+    char *sp = strdup(source_path ? source_path : "");
     if (!g || !edges || !tn || !sp) {
         free(g); free(edges); free(tn); free(sp);
         ccx_graph_builder_free(b);

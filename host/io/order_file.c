@@ -24,14 +24,6 @@
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
 
-static char *dup_str(const char *s) {
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 static void order_file_init(ccx_order_file *f) {
     memset(f, 0, sizeof *f);
     f->n_vertices = -1;
@@ -264,7 +256,7 @@ static int get_string(const cJSON *item, const char *key, char **out, ccx_error 
     if (!cJSON_IsString(item) || !item->valuestring)
         return ccx_error_set(err, "\"%s\" must be a string, not %s", key,
                              json_type_name(item));
-    *out = dup_str(item->valuestring);
+    *out = strdup(item->valuestring);
     if (!*out) return ccx_error_set(err, "out of memory");
     return 0;
 }
@@ -531,11 +523,11 @@ int ccx_order_make(const ccx_graph *g, const int32_t *order, int n, const char *
     ccx_baselines b;
     if (ccx_baselines_compute(g, &b, err) != 0) return -1;
     if (g->task_name) {
-        out->task = dup_str(g->task_name);
+        out->task = strdup(g->task_name);
         if (!out->task) goto oom;
     }
     if (method) {
-        out->method = dup_str(method);
+        out->method = strdup(method);
         if (!out->method) goto oom;
     }
     if (n > 0) {
