@@ -119,6 +119,18 @@ int ccx_cmd_bench(int argc, char **argv) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? CCX_EXIT_USAGE : CCX_EXIT_OK;
     }
-    if (strcmp(argv[1], "game") == 0) return bench_game(argc - 1, argv + 1);
-    return ccx_cli_usage_error("bench", "unknown benchmark '%s' (available: game)", argv[1]);
+    /* one entry per benchmark; each is its own function (bench_*.c) */
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } BENCHES[] = {
+        {"game", bench_game},
+    };
+    size_t n = sizeof BENCHES / sizeof BENCHES[0];
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(argv[1], BENCHES[i].name) == 0) return BENCHES[i].run(argc - 1, argv + 1);
+    char names[256] = "";
+    for (size_t i = 0; i < n; i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", BENCHES[i].name);
+    return ccx_cli_usage_error("bench", "unknown benchmark '%s' (available: %s)", argv[1], names);
 }
