@@ -6,11 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "lang/gen.h"
+#include "util/file.h"
 
 static const char USAGE[] =
     "usage: ccx gen [--inputs N] [--intermediates N] [--outputs N] [--ops SPEC]\n"
@@ -44,55 +43,6 @@ static int parse_u64(const char *s, uint64_t *out) {
         v = v * 10 + d;
     }
     *out = v;
-    return 0;
-}
-
-/* Write text to path via a temporary file in the same directory + rename. */
-static int write_atomic(const char *path, const char *text, char *why, size_t why_size) {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) {
-        snprintf(why, why_size, "out of memory");
-        return -1;
-    }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(why, why_size, "cannot create a temporary file next to it: %s", strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    /* mkstemp makes the file 0600; give it the usual permissions. */
-    mode_t um = umask(0);
-    umask(um);
-    (void)fchmod(fd, 0666 & ~um);
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        snprintf(why, why_size, "%s", strerror(errno));
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    size_t len = strlen(text);
-    int ok = fwrite(text, 1, len, f) == len && fflush(f) == 0 && fsync(fd) == 0;
-    int saved = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok) {
-        snprintf(why, why_size, "%s", strerror(saved));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
     return 0;
 }
 
@@ -172,18 +122,9 @@ int ccx_cmd_gen(int argc, char **argv) {
         return CCX_EXIT_FAILURE;
     }
     int rc = CCX_EXIT_OK;
-    if (out_path) {
-        char why[300];
-        if (write_atomic(out_path, text, why, sizeof why) != 0) {
-            fprintf(stderr, "ccx gen: error: cannot write %s: %s\n", out_path, why);
-            rc = CCX_EXIT_FAILURE;
-        }
-    } else {
-        size_t len = strlen(text);
-        if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
-            fprintf(stderr, "ccx gen: error: cannot write to stdout: %s\n", strerror(errno));
-            rc = CCX_EXIT_FAILURE;
-        }
+    if (ccx_write_file_atomic(out_path ? out_path : "-", text, strlen(text), &err)) {
+        ccx_cli_print_error(&err);
+        rc = CCX_EXIT_FAILURE;
     }
     free(text);
     return rc;

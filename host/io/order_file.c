@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "io/order_file.h"
+#include "util/file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -673,83 +674,13 @@ char *ccx_order_to_json(const ccx_order_file *f) {
 /* ------------------------------------------------------------------ */
 /* writing                                                             */
 
-/* Best effort: make the rename durable by syncing the directory. */
-static void sync_parent_dir(const char *path) {
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    if (!slash) {
-        snprintf(dir, sizeof dir, ".");
-    } else if (slash == path) {
-        snprintf(dir, sizeof dir, "/");
-    } else {
-        size_t n = (size_t)(slash - path);
-        if (n >= sizeof dir) return;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    int fd = open(dir, O_RDONLY);
-    if (fd < 0) return;
-    (void)fsync(fd);
-    close(fd);
-}
-
 int ccx_order_write(const char *path, const ccx_order_file *f, ccx_error *err) {
     if (!path) return ccx_error_set(err, "no output path for the order file");
     char *json = ccx_order_to_json(f);
     if (!json) return ccx_error_set_at(err, path, 0, 0, "out of memory");
     size_t len = strlen(json);
 
-    if (strcmp(path, "-") == 0) {
-        int bad = fwrite(json, 1, len, stdout) != len || fflush(stdout) != 0;
-        int e = errno;
-        free(json);
-        if (bad) return ccx_error_set_at(err, "<stdout>", 0, 0, "write failed: %s",
-                                         strerror(e));
-        return 0;
-    }
-
-    size_t tlen = strlen(path) + 32;
-    char *tmp = malloc(tlen);
-    if (!tmp) {
-        free(json);
-        return ccx_error_set_at(err, path, 0, 0, "out of memory");
-    }
-    snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
-
-    int rc = -1;
-    FILE *fp = fopen(tmp, "wb");
-    if (!fp) {
-        ccx_error_set_at(err, path, 0, 0, "cannot create temporary file %s: %s", tmp,
-                         strerror(errno));
-        goto out;
-    }
-    if (fwrite(json, 1, len, fp) != len || fflush(fp) != 0) {
-        ccx_error_set_at(err, path, 0, 0, "write failed: %s", strerror(errno));
-        fclose(fp);
-        unlink(tmp);
-        goto out;
-    }
-    if (fsync(fileno(fp)) != 0) {
-        ccx_error_set_at(err, path, 0, 0, "fsync failed: %s", strerror(errno));
-        fclose(fp);
-        unlink(tmp);
-        goto out;
-    }
-    if (fclose(fp) != 0) {
-        ccx_error_set_at(err, path, 0, 0, "close failed: %s", strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        ccx_error_set_at(err, path, 0, 0, "cannot rename %s into place: %s", tmp,
-                         strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    sync_parent_dir(path);
-    rc = 0;
-out:
-    free(tmp);
+    int rc = ccx_write_file_atomic(path, json, len, err);
     free(json);
     return rc;
 }
