@@ -1,6 +1,8 @@
-/* The elimination game on a dense padded bitset adjacency: the one place
- * where the cost and the fill-in of an elimination are defined. */
+/* The elimination game on a dense padded bitset adjacency. The cost and the
+ * fill-in of an elimination are defined once, in game/eliminate.h, which the
+ * batched environments (env/) share. */
 #include "game/game.h"
+#include "game/eliminate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +14,6 @@ static inline const uint32_t *crow(const uint32_t *m, const ccx_game *g, int nod
     return m + (size_t)node * g->words;
 }
 static inline void set_bit(uint32_t *r, int i) { r[i >> 5] |= 1u << (i & 31); }
-static inline void clear_bit(uint32_t *r, int i) { r[i >> 5] &= ~(1u << (i & 31)); }
-
-static int popcount_row(const uint32_t *r, int words) {
-    int c = 0;
-    for (int w = 0; w < words; w++) c += __builtin_popcount(r[w]);
-    return c;
-}
 
 int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err) {
     memset(game, 0, sizeof *game);
@@ -83,11 +78,11 @@ void ccx_game_legal_mask(const ccx_game *game, uint8_t *mask) {
 }
 
 int ccx_game_in_degree(const ccx_game *game, int vertex) {
-    return popcount_row(crow(game->preds, game, game->n_inputs + vertex - 1), game->words);
+    return ccx_popcount_row(crow(game->preds, game, game->n_inputs + vertex - 1), game->words);
 }
 
 int ccx_game_out_degree(const ccx_game *game, int vertex) {
-    return popcount_row(crow(game->succs, game, game->n_inputs + vertex - 1), game->words);
+    return ccx_popcount_row(crow(game->succs, game, game->n_inputs + vertex - 1), game->words);
 }
 
 int64_t ccx_game_markowitz(const ccx_game *game, int vertex) {
@@ -96,27 +91,9 @@ int64_t ccx_game_markowitz(const ccx_game *game, int vertex) {
 
 int64_t ccx_game_step(ccx_game *game, int vertex) {
     if (!ccx_game_is_legal(game, vertex)) return -1;
-    int j = game->n_inputs + vertex - 1, words = game->words;
-    uint32_t *pj = row(game->preds, game, j), *sj = row(game->succs, game, j);
-    int64_t cost = (int64_t)popcount_row(pj, words) * popcount_row(sj, words);
-    /* every predecessor p gains S(j) and loses j; every successor s gains P(j)
-     * and loses j: that is the fill-in p->s and the removal of j's edges */
-    for (int w = 0; w < words; w++) {
-        for (uint32_t bits = pj[w]; bits; bits &= bits - 1) {
-            int p = w * 32 + __builtin_ctz(bits);
-            uint32_t *sp = row(game->succs, game, p);
-            for (int u = 0; u < words; u++) sp[u] |= sj[u];
-            clear_bit(sp, j);
-        }
-        for (uint32_t bits = sj[w]; bits; bits &= bits - 1) {
-            int s = w * 32 + __builtin_ctz(bits);
-            uint32_t *ps = row(game->preds, game, s);
-            for (int u = 0; u < words; u++) ps[u] |= pj[u];
-            clear_bit(ps, j);
-        }
-    }
-    memset(pj, 0, (size_t)words * sizeof(uint32_t));
-    memset(sj, 0, (size_t)words * sizeof(uint32_t));
+    int j = game->n_inputs + vertex - 1;
+    /* the rule itself (cost |P|*|S|, fill-in, removal) is in eliminate.h */
+    int64_t cost = ccx_eliminate_rows(game->preds, game->succs, game->words, j);
     game->kind[j] = CCX_KIND_ELIMINATED;
     game->remaining--;
     game->cost += cost;
