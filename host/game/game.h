@@ -3,8 +3,9 @@
  * State is a dense padded adjacency over all nodes (inputs, then vertices),
  * n_pad = n_nodes rounded up to a multiple of 32, stored as bitset rows of
  * n_pad/32 32-bit words: preds[node] and succs[node]. This is the layout the
- * batched CPU and CUDA environments use; this file is the single place where
- * the cost of an elimination is defined:
+ * batched CPU and CUDA environments use (env/env.h); the rule below is
+ * defined once, in game/eliminate.h (ccx_eliminate_rows), which this game and
+ * the batched CPU environments share:
  *
  *     cost(j) = |P(j)| * |S(j)|, fill-in p->s for all p in P(j), s in S(j),
  *     then every edge into and out of j is removed.
@@ -13,6 +14,7 @@
 #ifndef CCX_GAME_GAME_H
 #define CCX_GAME_GAME_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "graph/graph.h"
@@ -60,6 +62,21 @@ int ccx_game_out_degree(const ccx_game *game, int vertex);
 /* Eliminate a legal vertex; returns its cost (>= 0), or -1 if illegal. */
 int64_t ccx_game_step(ccx_game *game, int vertex);
 static inline int ccx_game_done(const ccx_game *game) { return game->remaining == 0; }
+
+/* ---- snapshots (game/snapshot.c; searches: prefix caches, beam states) ----
+ * The mutable state (adjacency, kinds, remaining, cost) as a flat buffer of
+ * ccx_game_state_size() bytes; load restores exactly what save stored (into
+ * a game initialised for the same graph). */
+size_t ccx_game_state_size(const ccx_game *game);
+void ccx_game_save(const ccx_game *game, void *buf);
+void ccx_game_load(ccx_game *game, const void *buf);
+/* Reset, then eliminate every vertex k with eliminated[k-1] != 0, in
+ * increasing number. The graph after a set of eliminations depends only on
+ * the set (p->s is an edge iff the original graph has a path p->..->s whose
+ * interior lies in the set), so this is the state any order of the set
+ * reaches; only the accumulated cost depends on the order. Returns the cost
+ * of this replay, or -1 (state reset) if the set names a non-intermediate. */
+int64_t ccx_game_set_eliminated(ccx_game *game, const uint8_t *eliminated);
 
 /* ---- orders ---- */
 typedef enum {
