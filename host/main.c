@@ -4,8 +4,7 @@
 
 #include "cli/cli.h"
 #include "util/cuda_info.h"
-
-#define CCX_VERSION "0.1.0"
+#include "util/version.h"
 
 static const struct {
     const char *name;
@@ -16,7 +15,12 @@ static const struct {
     {"baselines", ccx_cmd_baselines, "forward, reverse and minimal-Markowitz costs of tasks"},
     {"cost", ccx_cmd_cost, "validate an elimination order and print its cost"},
     {"gen", ccx_cmd_gen, "write a random task file"},
-    {"bench", ccx_cmd_bench, "benchmarks (game)"},
+    {"jacobian", ccx_cmd_jacobian, "evaluate a Jacobian by vertex elimination in a given order"},
+    {"codegen", ccx_cmd_codegen, "emit C, CUDA or JAX code for a Jacobian in a given order"},
+    {"search", ccx_cmd_search, "search for a cheap order (sa, beam, rmk, exact)"},
+    {"polish", ccx_cmd_polish, "improve a given order by local search"},
+    {"bounds", ccx_cmd_bounds, "proven lower bound on the cost of any order"},
+    {"bench", ccx_cmd_bench, "benchmarks: game, env, nn, jacobian"},
 };
 #define N_COMMANDS (int)(sizeof COMMANDS / sizeof COMMANDS[0])
 

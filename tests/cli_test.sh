@@ -1,27 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of the ccx command line: output, exit codes (0 ok,
 # 2 bad input) and messages. Usage: tests/cli_test.sh PATH/TO/ccx
-set -uo pipefail
-CCX=${1:?usage: cli_test.sh PATH/TO/ccx}
-cd "$(dirname "$0")/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-# expect STATUS NEEDLE CMD...: run CMD, check exit status and that NEEDLE
-# occurs in stdout+stderr
-expect() {
-    local want=$1 needle=$2; shift 2
-    local out status
-    out=$("$@" 2>&1); status=$?
-    if [[ $status -ne $want ]]; then
-        echo "FAIL (exit $status, want $want): $*"; echo "$out" | head -5; fail=$((fail + 1)); return
-    fi
-    if [[ -n $needle && $out != *"$needle"* ]]; then
-        echo "FAIL (no '$needle'): $*"; echo "$out" | head -5; fail=$((fail + 1)); return
-    fi
-    pass=$((pass + 1))
-}
+source "$(dirname "$0")/expect.bash"
 
 # help and usage
 expect 2 "usage: ccx COMMAND" "$CCX"

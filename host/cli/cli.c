@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "game/game.h"
 #include "lang/task.h"
 
 void ccx_cli_print_error(const ccx_error *err) {
@@ -61,4 +63,39 @@ int ccx_cli_parse_double(const char *s, double lo, double hi, double *out) {
     if (errno || *end || !isfinite(v) || v < lo || v > hi) return -1;
     *out = v;
     return 0;
+}
+
+static int is_file(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int ccx_cli_load_order(const ccx_graph *g, const char *arg, ccx_order_file *out, int64_t *cost,
+                       ccx_error *err) {
+    memset(out, 0, sizeof *out);
+    int rc = -1, baseline = 0;
+    for (int b = 0; b < 3 && !baseline; b++) {
+        if (strcmp(arg, ccx_baseline_name((ccx_baseline)b)) != 0) continue;
+        baseline = 1;
+        int n = ccx_graph_n_intermediates(g);
+        out->order = malloc((size_t)(n ? n : 1) * sizeof(int32_t));
+        out->method = strdup(arg);
+        out->n_order = n;
+        out->n_vertices = -1;
+        out->cost = -1;
+        if (!out->order || !out->method) ccx_error_set(err, "out of memory");
+        else rc = ccx_baseline_order(g, (ccx_baseline)b, out->order, err) < 0 ? -1 : 0;
+    }
+    if (!baseline) {
+        if (is_file(arg) || strcmp(arg, "-") == 0)
+            rc = ccx_order_read(arg, out, err);
+        else if (strspn(arg, "0123456789-+,[] \t\n") != strlen(arg) || !strpbrk(arg, "0123456789"))
+            rc = ccx_error_set(err, "--order '%s' is neither a file, a list of vertex numbers nor "
+                                    "forward/reverse/markowitz", arg);
+        else
+            rc = ccx_order_parse(arg, out, err);
+    }
+    if (rc == 0) rc = ccx_order_check(g, out, cost, err);
+    if (rc) ccx_order_file_free(out);
+    return rc;
 }

@@ -7,6 +7,8 @@
 #define CCX_CLI_CLI_H
 
 #include "graph/graph.h"
+#include "io/order_file.h"
+#include "search/search.h"
 #include "util/error.h"
 
 #ifdef __cplusplus
@@ -29,12 +31,37 @@ int ccx_cli_is_help(const char *s);
 /* Parse a whole decimal integer / double with range check; 0 on success. */
 int ccx_cli_parse_long(const char *s, long lo, long hi, long *out);
 int ccx_cli_parse_double(const char *s, double lo, double hi, double *out);
+/* Load the --order argument for graph g: an order file (JSON or bare list;
+ * "-" = stdin), a LIST of vertex numbers ("8,82,27" or "[8, 82, 27]"), or
+ * forward | reverse | markowitz (then out->method is that name). The order is
+ * checked against g (ccx_order_check: hash, size, stated cost, validity) and
+ * its cost stored in *cost. 0 on success; on failure err says why and *out is
+ * empty. Free *out with ccx_order_file_free. */
+int ccx_cli_load_order(const ccx_graph *g, const char *arg, ccx_order_file *out, int64_t *cost,
+                       ccx_error *err);
 
 int ccx_cmd_graph(int argc, char **argv);
 int ccx_cmd_baselines(int argc, char **argv);
 int ccx_cmd_cost(int argc, char **argv);
 int ccx_cmd_gen(int argc, char **argv);
 int ccx_cmd_bench(int argc, char **argv);
+int ccx_cmd_search(int argc, char **argv);
+int ccx_cmd_polish(int argc, char **argv);
+int ccx_cmd_bounds(int argc, char **argv);
+/* Write a search result as an order file (out_path, or stdout when NULL) and
+ * print its summary (cost, lower bound and gap, baselines) to stdout when
+ * out_path is set, else to stderr (cmd_search.c). Returns the exit status.
+ */
+int ccx_cli_search_report(const ccx_graph *g, const ccx_search_result *r, const char *method,
+                          const char *how, const char *out_path);
+int ccx_cmd_jacobian(int argc, char **argv);
+int ccx_cmd_codegen(int argc, char **argv);
+/* `ccx bench jacobian` (bench_jacobian.c); argv[0] = "jacobian" */
+int ccx_bench_jacobian(int argc, char **argv);
+/* `ccx bench env` (bench_env.c); argv[0] = "env" */
+int ccx_bench_env(int argc, char **argv);
+/* `ccx bench nn` (bench_nn.c); argv[0] = "nn" */
+int ccx_bench_nn(int argc, char **argv);
 
 #ifdef __cplusplus
 }

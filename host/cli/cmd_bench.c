@@ -125,6 +125,9 @@ int ccx_cmd_bench(int argc, char **argv) {
         int (*run)(int, char **);
     } BENCHES[] = {
         {"game", bench_game},
+        {"jacobian", ccx_bench_jacobian},
+        {"env", ccx_bench_env},
+        {"nn", ccx_bench_nn},
     };
     size_t n = sizeof BENCHES / sizeof BENCHES[0];
     for (size_t i = 0; i < n; i++)

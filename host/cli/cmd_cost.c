@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "game/game.h"
@@ -24,33 +23,6 @@ static void usage(FILE *out) {
             "  --json       print the order record as JSON\n"
             "  -o FILE      also write the order record (JSON) to FILE\n"
             "  -h, --help   this help\n");
-}
-
-static int is_file(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* Turn the --order argument into a record; 0 on success. */
-static int load_order(const ccx_graph *g, const char *arg, ccx_order_file *f, const char **method,
-                      ccx_error *err) {
-    for (int b = 0; b < 3; b++) {
-        if (strcmp(arg, ccx_baseline_name((ccx_baseline)b)) != 0) continue;
-        int n = ccx_graph_n_intermediates(g);
-        memset(f, 0, sizeof *f);
-        f->order = malloc((size_t)(n ? n : 1) * sizeof(int32_t));
-        if (!f->order) return ccx_error_set(err, "out of memory");
-        f->n_order = n;
-        f->n_vertices = -1;
-        f->cost = -1;
-        *method = ccx_baseline_name((ccx_baseline)b);
-        return ccx_baseline_order(g, (ccx_baseline)b, f->order, err) < 0 ? -1 : 0;
-    }
-    if (is_file(arg) || strcmp(arg, "-") == 0) return ccx_order_read(arg, f, err);
-    if (strspn(arg, "0123456789-+,[] \t\n") != strlen(arg) || !strpbrk(arg, "0123456789"))
-        return ccx_error_set(err, "--order '%s' is neither a file, a list of vertex numbers nor "
-                                  "forward/reverse/markowitz", arg);
-    return ccx_order_parse(arg, f, err);
 }
 
 static void print_vs(const char *name, int64_t base, int64_t cost) {
@@ -87,14 +59,13 @@ int ccx_cmd_cost(int argc, char **argv) {
 
     ccx_error err;
     ccx_order_file in = {0}, rec = {0};
-    const char *method = NULL;
     int64_t cost = 0;
     int rc = CCX_EXIT_OK;
-    if (load_order(g, order_arg, &in, &method, &err) || ccx_order_check(g, &in, &cost, &err)) {
+    if (ccx_cli_load_order(g, order_arg, &in, &cost, &err)) {
         ccx_cli_print_error(&err);
         rc = CCX_EXIT_USAGE;
-    } else if (ccx_order_make(g, in.order, in.n_order,
-                              method ? method : in.method ? in.method : "imported", &rec, &err)) {
+    } else if (ccx_order_make(g, in.order, in.n_order, in.method ? in.method : "imported", &rec,
+                              &err)) {
         ccx_cli_print_error(&err);
         rc = CCX_EXIT_USAGE;
     }
