@@ -46,6 +46,9 @@ int ccx_cmd_cost(int argc, char **argv);
 int ccx_cmd_gen(int argc, char **argv);
 int ccx_cmd_bench(int argc, char **argv);
 int ccx_cmd_search(int argc, char **argv);
+/* --time, --seed, --threads, --iters, --quiet for search and polish
+ * (cmd_search.c): 0 applied, CCX_EXIT_USAGE bad value, -1 not one of them. */
+int ccx_cli_search_option(const char *cmd, int c, const char *arg, ccx_search_params *p);
 int ccx_cmd_polish(int argc, char **argv);
 int ccx_cmd_bounds(int argc, char **argv);
 /* Write a search result as an order file (out_path, or stdout when NULL) and

@@ -39,38 +39,20 @@ int ccx_cmd_polish(int argc, char **argv) {
     ccx_search_params_default(&p);
     p.progress = stderr;
     const char *order_arg = NULL, *out_path = NULL;
-    long v;
-    double d;
     opterr = 0;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1;) {
         switch (c) {
         case 'r': order_arg = optarg; break;
-        case 't':
-            if (ccx_cli_parse_double(optarg, 0, 1e6, &d))
-                return ccx_cli_usage_error("polish", "--time must be seconds in 0..1e6, got '%s'", optarg);
-            p.time_limit = d;
-            break;
-        case 's':
-            if (ccx_cli_parse_long(optarg, 0, 0x7fffffffL, &v))
-                return ccx_cli_usage_error("polish", "--seed must be an integer >= 0, got '%s'", optarg);
-            p.seed = (uint64_t)v;
-            break;
-        case 'j':
-            if (ccx_cli_parse_long(optarg, 1, 256, &v))
-                return ccx_cli_usage_error("polish", "--threads must be in 1..256, got '%s'", optarg);
-            p.threads = (int)v;
-            break;
-        case 'i':
-            if (ccx_cli_parse_long(optarg, 1, 0x7fffffffffffffffL, &v))
-                return ccx_cli_usage_error("polish", "--iters must be an integer >= 1, got '%s'", optarg);
-            p.iters = v;
-            break;
         case 'o': out_path = optarg; break;
-        case 'q': p.progress = NULL; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         case ':': return ccx_cli_usage_error("polish", "option '%s' needs a value", argv[optind - 1]);
-        default: return ccx_cli_usage_error("polish", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            int rc = ccx_cli_search_option("polish", c, optarg, &p);
+            if (rc == 0) break;
+            if (rc > 0) return rc;
+            return ccx_cli_usage_error("polish", "unknown option '%s'", argv[optind - 1]);
+        }
         }
     }
     if (optind != argc - 1)

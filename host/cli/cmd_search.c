@@ -91,6 +91,40 @@ int ccx_cli_search_report(const ccx_graph *g, const ccx_search_result *r, const 
     return rc;
 }
 
+/* Options search and polish share: --time (t), --seed (s), --threads (j),
+ * --iters (i), --quiet (q). Returns 0 when c was one of them and is applied,
+ * CCX_EXIT_USAGE after printing an error about its value, -1 otherwise. */
+int ccx_cli_search_option(const char *cmd, int c, const char *arg, ccx_search_params *p) {
+    long v;
+    double d;
+    switch (c) {
+    case 't':
+        if (ccx_cli_parse_double(arg, 0, 1e6, &d))
+            return ccx_cli_usage_error(cmd, "--time must be seconds in 0..1e6, got '%s'", arg);
+        p->time_limit = d;
+        return 0;
+    case 's':
+        if (ccx_cli_parse_long(arg, 0, 0x7fffffffL, &v))
+            return ccx_cli_usage_error(cmd, "--seed must be an integer >= 0, got '%s'", arg);
+        p->seed = (uint64_t)v;
+        return 0;
+    case 'j':
+        if (ccx_cli_parse_long(arg, 1, 256, &v))
+            return ccx_cli_usage_error(cmd, "--threads must be in 1..256, got '%s'", arg);
+        p->threads = (int)v;
+        return 0;
+    case 'i':
+        if (ccx_cli_parse_long(arg, 1, 0x7fffffffffffffffL, &v))
+            return ccx_cli_usage_error(cmd, "--iters must be an integer >= 1, got '%s'", arg);
+        p->iters = v;
+        return 0;
+    case 'q':
+        p->progress = NULL;
+        return 0;
+    }
+    return -1;
+}
+
 int ccx_cmd_search(int argc, char **argv) {
     static const struct option opts[] = {
         {"method", required_argument, 0, 'm'}, {"time", required_argument, 0, 't'},
@@ -117,21 +151,6 @@ int ccx_cmd_search(int argc, char **argv) {
                 return ccx_cli_usage_error("search", "--method must be sa, beam, rmk or exact, got '%s'",
                                            optarg);
             break;
-        case 't':
-            if (ccx_cli_parse_double(optarg, 0, 1e6, &d))
-                return ccx_cli_usage_error("search", "--time must be seconds in 0..1e6, got '%s'", optarg);
-            p.time_limit = d;
-            break;
-        case 's':
-            if (ccx_cli_parse_long(optarg, 0, 0x7fffffffL, &v))
-                return ccx_cli_usage_error("search", "--seed must be an integer >= 0, got '%s'", optarg);
-            p.seed = (uint64_t)v;
-            break;
-        case 'j':
-            if (ccx_cli_parse_long(optarg, 1, 256, &v))
-                return ccx_cli_usage_error("search", "--threads must be in 1..256, got '%s'", optarg);
-            p.threads = (int)v;
-            break;
         case 'b':
             if (strcmp(optarg, "cpu") && strcmp(optarg, "cuda") && strcmp(optarg, "auto"))
                 return ccx_cli_usage_error("search", "--backend must be cpu, cuda or auto, got '%s'",
@@ -142,11 +161,6 @@ int ccx_cmd_search(int argc, char **argv) {
             if (ccx_cli_parse_long(optarg, 1, 1 << 20, &v))
                 return ccx_cli_usage_error("search", "--width must be in 1..1048576, got '%s'", optarg);
             p.width = (int)v;
-            break;
-        case 'i':
-            if (ccx_cli_parse_long(optarg, 1, 0x7fffffffffffffffL, &v))
-                return ccx_cli_usage_error("search", "--iters must be an integer >= 1, got '%s'", optarg);
-            p.iters = v;
             break;
         case 'M':
             if (ccx_cli_parse_double(optarg, 1, 1 << 24, &d))
@@ -160,10 +174,14 @@ int ccx_cmd_search(int argc, char **argv) {
             break;
         case 'S': start_arg = optarg; break;
         case 'o': out_path = optarg; break;
-        case 'q': p.progress = NULL; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         case ':': return ccx_cli_usage_error("search", "option '%s' needs a value", argv[optind - 1]);
-        default: return ccx_cli_usage_error("search", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            int rc = ccx_cli_search_option("search", c, optarg, &p);
+            if (rc == 0) break;
+            if (rc > 0) return rc;
+            return ccx_cli_usage_error("search", "unknown option '%s'", argv[optind - 1]);
+        }
         }
     }
     if (optind != argc - 1)
