@@ -20,6 +20,7 @@
 #endif
 
 #include "cli/cli.h"
+#include "util/clock.h"
 #include "env/env.h"
 #include "game/game.h"
 #include "util/rng.h"
@@ -59,12 +60,6 @@ static void usage(FILE *out) {
             "(read + write), measured once per run.\n");
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* CPU time of the process (all threads): on a shared machine the cpu
  * backend's rate per CPU-second is the stable figure */
 static double cpu_s(void) {
@@ -86,9 +81,9 @@ static double measure_memcpy(void) {
     memset(b, 2, bytes);
     double best = 1e30;
     for (int rep = 0; rep < 5; rep++) {
-        double t0 = now_s();
+        double t0 = ccx_now_s();
         memcpy(rep & 1 ? a : b, rep & 1 ? b : a, bytes);
-        double t = now_s() - t0;
+        double t = ccx_now_s() - t0;
         if (t < best) best = t;
     }
     volatile char sink = a[bytes / 2] + b[bytes / 3];
@@ -207,7 +202,7 @@ static int run_one(const bench_cfg *c, int B, const char *mode, ccx_error *err) 
     for (int timed = 0; timed < 2; timed++) { /* one untimed warm-up episode, then the run */
         if (timed) {
             if (ccx_env_sync(env, err)) goto out;
-            t0 = t = now_s();
+            t0 = t = ccx_now_s();
             c0 = cpu_s();
             episodes = calls = 0;
         }
@@ -232,7 +227,7 @@ static int run_one(const bench_cfg *c, int B, const char *mode, ccx_error *err) 
             }
             episodes++;
             if (ccx_env_sync(env, err)) goto out; /* also reports a latched refusal */
-            t = now_s();
+            t = ccx_now_s();
         } while (timed && t - t0 < c->seconds);
     }
     double dt = t - t0, dcpu = cpu_s() - c0;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/clock.h"
 #include "jac/codegen.h"
 #include "jac/jacobian.h"
 #include "util/cuda_info.h"
@@ -78,12 +79,6 @@ typedef struct {
     double best_ns, median_ns, max_rel;
     int64_t nonconst;   /* accumulation multiplications left after constant folding */
 } bench_order;
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -411,9 +406,9 @@ int ccx_bench_jacobian(int argc, char **argv) {
             for (long c = 0; c < calls; c++) ords[i].fn(CHUNK, pts, y, J);
         for (long r = 0; r < reps; r++)
             for (int i = 0; i < n_specs; i++) {
-                double t0 = now_s();
+                double t0 = ccx_now_s();
                 for (long c = 0; c < calls; c++) ords[i].fn(CHUNK, pts, y, J);
-                ords[i].t[r] = now_s() - t0;
+                ords[i].t[r] = ccx_now_s() - t0;
             }
         for (int i = 0; i < n_specs; i++) {
             qsort(ords[i].t, (size_t)reps, sizeof(double), cmp_double);

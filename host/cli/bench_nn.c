@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "util/clock.h"
 #include "env/env.h"
 #include "nn/nn.h"
 #include "nn/nn_cuda.h"
@@ -46,12 +47,6 @@ static void usage(FILE *out) {
             "  -h, --help     this help\n");
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 typedef struct {
     ccx_nn *nn;
     ccx_nn_obs obs;               /* native memory */
@@ -75,11 +70,11 @@ static int measure(int (*f)(bench_ctx *, ccx_error *), bench_ctx *b, double seco
     for (int i = 0; i < 2; i++)
         if (f(b, err)) return -1;
     long n = 0;
-    double t0 = now_s(), t = t0;
+    double t0 = ccx_now_s(), t = t0;
     while (t - t0 < seconds || n < 3) {
         if (f(b, err)) return -1;
         n++;
-        t = now_s();
+        t = ccx_now_s();
     }
     *per_s = (double)n / (t - t0);
     return 0;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "util/clock.h"
 #include "game/game.h"
 #include "util/rng.h"
 
@@ -20,12 +21,6 @@ static void usage(FILE *out) {
             "  --seed N      random seed (default 0)\n"
             "  --out FILE    also append the result line to FILE (e.g. results/bench/game_cpu.txt)\n"
             "  -h, --help    this help\n");
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int bench_game(int argc, char **argv) {
@@ -73,7 +68,7 @@ static int bench_game(int argc, char **argv) {
     long long episodes = 0, eliminations = 0;
     int64_t best = -1;
     double sum_cost = 0;
-    double t0 = now_s(), t = t0;
+    double t0 = ccx_now_s(), t = t0;
     while (t - t0 < seconds) {
         for (int rep = 0; rep < 16; rep++) { /* check the clock every 16 episodes */
             ccx_game_reset(&game);
@@ -90,7 +85,7 @@ static int bench_game(int argc, char **argv) {
             sum_cost += (double)game.cost;
             if (best < 0 || game.cost < best) best = game.cost;
         }
-        t = now_s();
+        t = ccx_now_s();
     }
     double dt = t - t0;
     char line[512];

@@ -2,6 +2,7 @@
  * Markowitz-greedy completion, and the dispatch that adds the graph's lower
  * bound to every result. */
 #include "search/search.h"
+#include "util/clock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +35,7 @@ void ccx_search_result_free(ccx_search_result *r) {
     memset(r, 0, sizeof *r);
 }
 
-double ccx_search_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+double ccx_search_now(void) { return ccx_now_s(); }
 
 void ccx_search_progress(FILE *f, const char *method, double elapsed, int64_t best,
                          uint64_t work, const char *unit) {
