@@ -146,7 +146,7 @@ int forward(ccx_nn_cuda *nn, const ccx_nn_obs *obs, ccx_error *err) {
     nn->batch = B;
     nn->n = N;
     float **A = nn->act;
-    size_t RD = (size_t)R * D, RM = (size_t)R * M, BHNN = (size_t)B * H * N * N, NN = (size_t)N * N;
+    size_t RD = (size_t)R * D, RM = (size_t)R * M, NN = (size_t)N * N;
     float scale = 1.0f / sqrtf((float)dh);
     {
         Range r("nn.embed");
@@ -162,44 +162,38 @@ int forward(ccx_nn_cuda *nn, const ccx_nn_obs *obs, ccx_error *err) {
     }
     for (int l = 0; l < L; l++) {
         Range r("nn.layer");
-        float *x = A[CCX_NN_A_X] + l * RD, *xnext = x + RD;
-        float *ln1 = A[CCX_NN_A_LN1] + l * RD, *m1 = A[CCX_NN_A_LN1_MEAN] + (size_t)l * R;
-        float *r1 = A[CCX_NN_A_LN1_RSTD] + (size_t)l * R, *qkv = A[CCX_NN_A_QKV] + l * 3 * RD;
-        float *att = A[CCX_NN_A_ATT] + l * BHNN, *atto = A[CCX_NN_A_ATTO] + l * RD;
-        float *xmid = A[CCX_NN_A_XMID] + l * RD, *ln2 = A[CCX_NN_A_LN2] + l * RD;
-        float *m2 = A[CCX_NN_A_LN2_MEAN] + (size_t)l * R, *r2 = A[CCX_NN_A_LN2_RSTD] + (size_t)l * R;
-        float *fc1 = A[CCX_NN_A_FC1] + l * RM, *gel = A[CCX_NN_A_GELU] + l * RM;
+        const ccx_nn_layer_acts a = ccx_nn_layer_acts_of(A, l, B, N, D, M, H);
         float *tmp = A[CCX_NN_A_TMP];
         size_t lD = (size_t)l * D;
-        CK("layernorm 1", nn_layernorm_forward(ln1, m1, r1, x, PARAM(CCX_NN_LN1_G) + lD,
+        CK("layernorm 1", nn_layernorm_forward(a.ln1, a.m1, a.r1, a.x, PARAM(CCX_NN_LN1_G) + lD,
                                                PARAM(CCX_NN_LN1_B) + lD, R, D, s));
-        if (matmul_forward(nn, qkv, ln1, PARAM(CCX_NN_QKV_W) + lD * 3 * D, PARAM(CCX_NN_QKV_B) + 3 * lD,
+        if (matmul_forward(nn, a.qkv, a.ln1, PARAM(CCX_NN_QKV_W) + lD * 3 * D, PARAM(CCX_NN_QKV_B) + 3 * lD,
                            R, D, 3 * D, err))
             return -1;
         // attention: per head, batched over graphs: S = scale q k^T, P = softmax, O = P v
         for (int h = 0; h < H; h++) {
-            const float *q = qkv + (size_t)h * dh, *k = q + D;
+            const float *q = a.qkv + (size_t)h * dh, *k = q + D;
             CB("attention scores", gemm_batched(nn->blas, false, true, N, N, dh, scale, q, 3 * D,
                                                 (long long)N * 3 * D, k, 3 * D, (long long)N * 3 * D,
-                                                0.0f, att + h * NN, N, (long long)H * NN, B));
+                                                0.0f, a.att + h * NN, N, (long long)H * NN, B));
         }
-        CK("masked softmax", nn_masked_softmax_forward(att, nn->code, PARAM(CCX_NN_EDGE) + (size_t)l * 2 * H,
+        CK("masked softmax", nn_masked_softmax_forward(a.att, nn->code, PARAM(CCX_NN_EDGE) + (size_t)l * 2 * H,
                                                        B, H, N, s));
         for (int h = 0; h < H; h++) {
-            const float *v = qkv + 2 * D + (size_t)h * dh;
-            CB("attention values", gemm_batched(nn->blas, false, false, N, dh, N, 1.0f, att + h * NN, N,
+            const float *v = a.qkv + 2 * D + (size_t)h * dh;
+            CB("attention values", gemm_batched(nn->blas, false, false, N, dh, N, 1.0f, a.att + h * NN, N,
                                                 (long long)H * NN, v, 3 * D, (long long)N * 3 * D, 0.0f,
-                                                atto + (size_t)h * dh, D, (long long)N * D, B));
+                                                a.atto + (size_t)h * dh, D, (long long)N * D, B));
         }
-        if (matmul_forward(nn, tmp, atto, PARAM(CCX_NN_ATTN_W) + lD * D, NULL, R, D, D, err)) return -1;
-        CK("residual 1", nn_residual_bias(xmid, x, tmp, PARAM(CCX_NN_ATTN_B) + lD, R, D, s));
-        CK("layernorm 2", nn_layernorm_forward(ln2, m2, r2, xmid, PARAM(CCX_NN_LN2_G) + lD,
+        if (matmul_forward(nn, tmp, a.atto, PARAM(CCX_NN_ATTN_W) + lD * D, NULL, R, D, D, err)) return -1;
+        CK("residual 1", nn_residual_bias(a.xmid, a.x, tmp, PARAM(CCX_NN_ATTN_B) + lD, R, D, s));
+        CK("layernorm 2", nn_layernorm_forward(a.ln2, a.m2, a.r2, a.xmid, PARAM(CCX_NN_LN2_G) + lD,
                                                PARAM(CCX_NN_LN2_B) + lD, R, D, s));
-        if (matmul_forward(nn, fc1, ln2, PARAM(CCX_NN_FC1_W) + lD * M, NULL, R, D, M, err)) return -1;
-        CK("bias + GELU", nn_bias_gelu(fc1, gel, PARAM(CCX_NN_FC1_B) + (size_t)l * M, R, M, s));
-        if (matmul_forward(nn, tmp, gel, PARAM(CCX_NN_FC2_W) + (size_t)l * M * D, NULL, R, M, D, err))
+        if (matmul_forward(nn, a.fc1, a.ln2, PARAM(CCX_NN_FC1_W) + lD * M, NULL, R, D, M, err)) return -1;
+        CK("bias + GELU", nn_bias_gelu(a.fc1, a.gel, PARAM(CCX_NN_FC1_B) + (size_t)l * M, R, M, s));
+        if (matmul_forward(nn, tmp, a.gel, PARAM(CCX_NN_FC2_W) + (size_t)l * M * D, NULL, R, M, D, err))
             return -1;
-        CK("residual 2", nn_residual_bias(xnext, xmid, tmp, PARAM(CCX_NN_FC2_B) + lD, R, D, s));
+        CK("residual 2", nn_residual_bias(a.xnext, a.xmid, tmp, PARAM(CCX_NN_FC2_B) + lD, R, D, s));
     }
     {
         Range r("nn.heads");
@@ -228,7 +222,7 @@ int backward(ccx_nn_cuda *nn, const float *dlogits, const float *dvalue, ccx_err
     int V = c->value_dim, dh = D / H;
     cudaStream_t s = nn->stream;
     float **A = nn->act;
-    size_t RD = (size_t)R * D, RM = (size_t)R * M, BHNN = (size_t)B * H * N * N, NN = (size_t)N * N;
+    size_t RD = (size_t)R * D, RM = (size_t)R * M, NN = (size_t)N * N;
     float scale = 1.0f / sqrtf((float)dh);
     float *dx = A[CCX_NN_A_DX], *dln = A[CCX_NN_A_DLN], *z = A[CCX_NN_A_LNF];
     {
@@ -260,48 +254,42 @@ int backward(ccx_nn_cuda *nn, const float *dlogits, const float *dvalue, ccx_err
     }
     for (int l = L - 1; l >= 0; l--) {
         Range r("nn.layer.backward");
-        float *x = A[CCX_NN_A_X] + l * RD;
-        float *ln1 = A[CCX_NN_A_LN1] + l * RD, *m1 = A[CCX_NN_A_LN1_MEAN] + (size_t)l * R;
-        float *r1 = A[CCX_NN_A_LN1_RSTD] + (size_t)l * R, *qkv = A[CCX_NN_A_QKV] + l * 3 * RD;
-        float *att = A[CCX_NN_A_ATT] + l * BHNN, *atto = A[CCX_NN_A_ATTO] + l * RD;
-        float *xmid = A[CCX_NN_A_XMID] + l * RD, *ln2 = A[CCX_NN_A_LN2] + l * RD;
-        float *m2 = A[CCX_NN_A_LN2_MEAN] + (size_t)l * R, *r2 = A[CCX_NN_A_LN2_RSTD] + (size_t)l * R;
-        float *fc1 = A[CCX_NN_A_FC1] + l * RM, *gel = A[CCX_NN_A_GELU] + l * RM;
+        const ccx_nn_layer_acts a = ccx_nn_layer_acts_of(A, l, B, N, D, M, H);
         float *dfc1 = A[CCX_NN_A_DFC1], *datto = A[CCX_NN_A_DATTO], *dqkv = A[CCX_NN_A_DQKV];
         float *datt = A[CCX_NN_A_DATT];
         size_t lD = (size_t)l * D;
         // MLP branch: dx holds d x_{l+1}
         if (matmul_backward(nn, dfc1, GRAD(CCX_NN_FC2_W) + (size_t)l * M * D, GRAD(CCX_NN_FC2_B) + lD, dx,
-                            gel, PARAM(CCX_NN_FC2_W) + (size_t)l * M * D, R, M, D, err))
+                            a.gel, PARAM(CCX_NN_FC2_W) + (size_t)l * M * D, R, M, D, err))
             return -1;
-        CK("GELU backward", nn_gelu_backward(dfc1, fc1, dfc1, RM, s));
+        CK("GELU backward", nn_gelu_backward(dfc1, a.fc1, dfc1, RM, s));
         if (matmul_backward(nn, dln, GRAD(CCX_NN_FC1_W) + lD * M, GRAD(CCX_NN_FC1_B) + (size_t)l * M, dfc1,
-                            ln2, PARAM(CCX_NN_FC1_W) + lD * M, R, D, M, err))
+                            a.ln2, PARAM(CCX_NN_FC1_W) + lD * M, R, D, M, err))
             return -1;
         CK("layernorm 2 backward", nn_layernorm_backward(dx, GRAD(CCX_NN_LN2_G) + lD, GRAD(CCX_NN_LN2_B) + lD,
-                                                         dln, xmid, PARAM(CCX_NN_LN2_G) + lD, m2, r2, R, D,
+                                                         dln, a.xmid, PARAM(CCX_NN_LN2_G) + lD, a.m2, a.r2, R, D,
                                                          nn->n_sm, s));
-        // attention branch: dx holds d xmid
-        if (matmul_backward(nn, datto, GRAD(CCX_NN_ATTN_W) + lD * D, GRAD(CCX_NN_ATTN_B) + lD, dx, atto,
+        // attention branch: dx holds d a.xmid
+        if (matmul_backward(nn, datto, GRAD(CCX_NN_ATTN_W) + lD * D, GRAD(CCX_NN_ATTN_B) + lD, dx, a.atto,
                             PARAM(CCX_NN_ATTN_W) + lD * D, R, D, D, err))
             return -1;
         for (int h = 0; h < H; h++) {
-            const float *v = qkv + 2 * D + (size_t)h * dh, *dO = datto + (size_t)h * dh;
+            const float *v = a.qkv + 2 * D + (size_t)h * dh, *dO = datto + (size_t)h * dh;
             // dP = dO v^T ; dv = P^T dO
             CB("attention backward (dP)", gemm_batched(nn->blas, false, true, N, N, dh, 1.0f, dO, D,
                                                        (long long)N * D, v, 3 * D, (long long)N * 3 * D,
                                                        0.0f, datt + h * NN, N, (long long)H * NN, B));
-            CB("attention backward (dv)", gemm_batched(nn->blas, true, false, N, dh, N, 1.0f, att + h * NN,
+            CB("attention backward (dv)", gemm_batched(nn->blas, true, false, N, dh, N, 1.0f, a.att + h * NN,
                                                        N, (long long)H * NN, dO, D, (long long)N * D, 0.0f,
                                                        dqkv + 2 * D + (size_t)h * dh, 3 * D,
                                                        (long long)N * 3 * D, B));
         }
-        CK("masked softmax backward", nn_masked_softmax_backward(datt, A[CCX_NN_A_EDGE_PART], att, nn->code,
+        CK("masked softmax backward", nn_masked_softmax_backward(datt, A[CCX_NN_A_EDGE_PART], a.att, nn->code,
                                                                  B, H, N, s));
         CK("edge bias grad", nn_edge_grad_reduce(GRAD(CCX_NN_EDGE) + (size_t)l * 2 * H, A[CCX_NN_A_EDGE_PART],
                                                  H, R, s));
         for (int h = 0; h < H; h++) {
-            const float *q = qkv + (size_t)h * dh, *k = q + D;
+            const float *q = a.qkv + (size_t)h * dh, *k = q + D;
             // dq = scale dS k ; dk = scale dS^T q
             CB("attention backward (dq)", gemm_batched(nn->blas, false, false, N, dh, N, scale, datt + h * NN,
                                                        N, (long long)H * NN, k, 3 * D, (long long)N * 3 * D,
@@ -312,11 +300,11 @@ int backward(ccx_nn_cuda *nn, const float *dlogits, const float *dvalue, ccx_err
                                                        0.0f, dqkv + D + (size_t)h * dh, 3 * D,
                                                        (long long)N * 3 * D, B));
         }
-        if (matmul_backward(nn, dln, GRAD(CCX_NN_QKV_W) + lD * 3 * D, GRAD(CCX_NN_QKV_B) + 3 * lD, dqkv, ln1,
+        if (matmul_backward(nn, dln, GRAD(CCX_NN_QKV_W) + lD * 3 * D, GRAD(CCX_NN_QKV_B) + 3 * lD, dqkv, a.ln1,
                             PARAM(CCX_NN_QKV_W) + lD * 3 * D, R, D, 3 * D, err))
             return -1;
         CK("layernorm 1 backward", nn_layernorm_backward(dx, GRAD(CCX_NN_LN1_G) + lD, GRAD(CCX_NN_LN1_B) + lD,
-                                                         dln, x, PARAM(CCX_NN_LN1_G) + lD, m1, r1, R, D,
+                                                         dln, a.x, PARAM(CCX_NN_LN1_G) + lD, a.m1, a.r1, R, D,
                                                          nn->n_sm, s));
     }
     {

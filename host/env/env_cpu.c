@@ -14,10 +14,11 @@
 
 #ifdef _OPENMP
 #include <omp.h>
-/* a parallel loop over `par_n` items, for batches big enough to pay for threads */
-#define CCX_PAR_FOR _Pragma("omp parallel for schedule(static) if (par_n >= 256)")
+/* a parallel loop over n items, for batches big enough to pay for threads */
+#define CCX_PRAGMA(x) _Pragma(#x)
+#define CCX_PAR_FOR(n) CCX_PRAGMA(omp parallel for schedule(static) if ((n) >= 256))
 #else
-#define CCX_PAR_FOR
+#define CCX_PAR_FOR(n)
 #endif
 
 typedef struct {
@@ -233,9 +234,7 @@ static int cpu_copy(const ccx_env *e, void *dst, const void *src, size_t bytes, 
 
 static int cpu_reset(ccx_env *e, const uint8_t *mask, ccx_error *err) {
     (void)err;
-    int par_n = e->L.n_envs;
-    (void)par_n;
-    CCX_PAR_FOR
+    CCX_PAR_FOR(e->L.n_envs)
     for (int b = 0; b < e->L.n_envs; b++)
         if (!mask || mask[b]) reset_slab(e, ccx_env_slab(e->state, &e->L, b));
     return 0;
@@ -291,9 +290,7 @@ static int cpu_legal_mask(ccx_env *e, const int32_t *ids, int n, uint8_t *mask, 
     int r = checked(e, CCX_ENV_OP_LEGAL_MASK, flags, n, ids, 0, err);
     if (r <= 0) return r;
     const ccx_env_layout *L = &e->L;
-    int par_n = n;
-    (void)par_n;
-    CCX_PAR_FOR
+    CCX_PAR_FOR(n)
     for (int i = 0; i < n; i++) {
         const uint8_t *kind = ccx_env_ckind(ccx_env_cslab(e->state, L, ids ? ids[i] : i), L);
         uint8_t *row = mask + (size_t)i * L->n_pad;
@@ -307,9 +304,7 @@ static int cpu_observe(ccx_env *e, const int32_t *ids, int n, float *features,
     int r = checked(e, CCX_ENV_OP_OBSERVE, flags, n, ids, 0, err);
     if (r <= 0) return r;
     const ccx_env_layout *L = &e->L;
-    int par_n = n;
-    (void)par_n;
-    CCX_PAR_FOR
+    CCX_PAR_FOR(n)
     for (int i = 0; i < n; i++) {
         const uint32_t *slab = ccx_env_cslab(e->state, L, ids ? ids[i] : i);
         if (features) {
@@ -375,9 +370,7 @@ static int cpu_set_eliminated(ccx_env *e, const int32_t *ids, int n, const uint3
     ccx_env_fault f;
     if (first_fault(e, &call, 1, &f)) return refuse(e, &f, flags, err);
     const ccx_env_layout *L = &e->L;
-    int par_n = n;
-    (void)par_n;
-    CCX_PAR_FOR
+    CCX_PAR_FOR(n)
     for (int i = 0; i < n; i++) {
         uint32_t *slab = ccx_env_slab(e->state, L, ids ? ids[i] : i);
         reset_slab(e, slab);
@@ -412,9 +405,7 @@ static int cpu_play_random(ccx_env *e, const uint8_t *mask, uint64_t seed, int32
                            ccx_error *err) {
     (void)err;
     const ccx_env_layout *L = &e->L;
-    int par_n = L->n_envs;
-    (void)par_n;
-    CCX_PAR_FOR
+    CCX_PAR_FOR(L->n_envs)
     for (int b = 0; b < L->n_envs; b++) {
         if (mask && !mask[b]) continue;
         uint32_t *slab = ccx_env_slab(e->state, L, b);
@@ -455,9 +446,7 @@ static int cpu_play_orders(ccx_env *e, const uint8_t *mask, const int32_t *order
     ccx_env_fault f;
     if (first_fault(e, &call, 0, &f)) return refuse(e, &f, flags, err);
     int node_mode = (flags & CCX_ENV_NODE_ACTIONS) != 0;
-    int par_n = L->n_envs;
-    (void)par_n;
-    CCX_PAR_FOR
+    CCX_PAR_FOR(L->n_envs)
     for (int b = 0; b < L->n_envs; b++) {
         if (mask && !mask[b]) continue;
         uint32_t *slab = ccx_env_slab(e->state, L, b);

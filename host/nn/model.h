@@ -210,6 +210,33 @@ enum {
     CCX_NN_A_ONES,    /* [max(B N, B)] ones, for column sums as matrix-vector products */
     CCX_NN_N_ACTS
 };
+/* Layer l's slices of the per-layer activation arrays above, for a forward
+ * or backward at batch B and N = n: the one map both backends use. */
+typedef struct {
+    float *x, *xnext, *ln1, *m1, *r1, *qkv, *att, *atto, *xmid, *ln2, *m2, *r2, *fc1, *gel;
+} ccx_nn_layer_acts;
+
+static inline ccx_nn_layer_acts ccx_nn_layer_acts_of(float *const *A, int l, int B, int n, int D,
+                                                     int M, int H) {
+    size_t R = (size_t)B * n, RD = R * D, RM = R * M, BHNN = (size_t)B * H * n * n, L = (size_t)l;
+    ccx_nn_layer_acts a;
+    a.x = A[CCX_NN_A_X] + L * RD;
+    a.xnext = a.x + RD;
+    a.ln1 = A[CCX_NN_A_LN1] + L * RD;
+    a.m1 = A[CCX_NN_A_LN1_MEAN] + L * R;
+    a.r1 = A[CCX_NN_A_LN1_RSTD] + L * R;
+    a.qkv = A[CCX_NN_A_QKV] + L * 3 * RD;
+    a.att = A[CCX_NN_A_ATT] + L * BHNN;
+    a.atto = A[CCX_NN_A_ATTO] + L * RD;
+    a.xmid = A[CCX_NN_A_XMID] + L * RD;
+    a.ln2 = A[CCX_NN_A_LN2] + L * RD;
+    a.m2 = A[CCX_NN_A_LN2_MEAN] + L * R;
+    a.r2 = A[CCX_NN_A_LN2_RSTD] + L * R;
+    a.fc1 = A[CCX_NN_A_FC1] + L * RM;
+    a.gel = A[CCX_NN_A_GELU] + L * RM;
+    return a;
+}
+
 /* Sizes in floats of every activation array for batch B at N = n. Returns
  * the total, or 0 if it does not fit in size_t. */
 size_t ccx_nn_act_sizes(const ccx_nn_config *cfg, int batch, int n, size_t size[CCX_NN_N_ACTS]);

@@ -423,37 +423,31 @@ int ccx_nn_cpu_forward(ccx_nn_cpu *nn, const ccx_nn_obs *obs, ccx_error *err) {
     memcpy(nn->legal, obs->legal, (size_t)R);
     ccx_nn_edge_codes(nn->code, obs->adj, nn->live, B, N);
     float **A = nn->act;
-    size_t RD = (size_t)R * D, RM = (size_t)R * M, BHNN = (size_t)B * H * N * N;
+    size_t RD = (size_t)R * D, RM = (size_t)R * M;
 
     ccx_nn_embed_inputs(A[CCX_NN_A_EMB], obs->features, obs->adj, nn->live, B, N, F,
                         c->op_feature, c->n_op_codes);
     ccx_nn_matmul_forward(A[CCX_NN_A_X], A[CCX_NN_A_EMB], PARAM(CCX_NN_EMB_W), PARAM(CCX_NN_EMB_B),
                           R, 3 * G, D);
     for (int l = 0; l < L; l++) {
-        float *x = A[CCX_NN_A_X] + l * RD, *xnext = x + RD;
-        float *ln1 = A[CCX_NN_A_LN1] + l * RD, *m1 = A[CCX_NN_A_LN1_MEAN] + (size_t)l * R;
-        float *r1 = A[CCX_NN_A_LN1_RSTD] + (size_t)l * R, *qkv = A[CCX_NN_A_QKV] + l * 3 * RD;
-        float *att = A[CCX_NN_A_ATT] + l * BHNN, *atto = A[CCX_NN_A_ATTO] + l * RD;
-        float *xmid = A[CCX_NN_A_XMID] + l * RD, *ln2 = A[CCX_NN_A_LN2] + l * RD;
-        float *m2 = A[CCX_NN_A_LN2_MEAN] + (size_t)l * R, *r2 = A[CCX_NN_A_LN2_RSTD] + (size_t)l * R;
-        float *fc1 = A[CCX_NN_A_FC1] + l * RM, *gel = A[CCX_NN_A_GELU] + l * RM;
+        const ccx_nn_layer_acts a = ccx_nn_layer_acts_of(A, l, B, N, D, M, H);
         float *tmp = A[CCX_NN_A_TMP];
         size_t lD = (size_t)l * D;
-        ccx_nn_layernorm_forward(ln1, m1, r1, x, PARAM(CCX_NN_LN1_G) + lD, PARAM(CCX_NN_LN1_B) + lD, R, D);
-        ccx_nn_matmul_forward(qkv, ln1, PARAM(CCX_NN_QKV_W) + lD * 3 * D,
+        ccx_nn_layernorm_forward(a.ln1, a.m1, a.r1, a.x, PARAM(CCX_NN_LN1_G) + lD, PARAM(CCX_NN_LN1_B) + lD, R, D);
+        ccx_nn_matmul_forward(a.qkv, a.ln1, PARAM(CCX_NN_QKV_W) + lD * 3 * D,
                               PARAM(CCX_NN_QKV_B) + 3 * lD, R, D, 3 * D);
-        ccx_nn_attention_forward(atto, att, qkv, nn->code, PARAM(CCX_NN_EDGE) + (size_t)l * 2 * H,
+        ccx_nn_attention_forward(a.atto, a.att, a.qkv, nn->code, PARAM(CCX_NN_EDGE) + (size_t)l * 2 * H,
                                  B, N, D, H);
-        ccx_nn_matmul_forward(tmp, atto, PARAM(CCX_NN_ATTN_W) + lD * D, PARAM(CCX_NN_ATTN_B) + lD,
+        ccx_nn_matmul_forward(tmp, a.atto, PARAM(CCX_NN_ATTN_W) + lD * D, PARAM(CCX_NN_ATTN_B) + lD,
                               R, D, D);
-        for (size_t i = 0; i < RD; i++) xmid[i] = x[i] + tmp[i];
-        ccx_nn_layernorm_forward(ln2, m2, r2, xmid, PARAM(CCX_NN_LN2_G) + lD, PARAM(CCX_NN_LN2_B) + lD, R, D);
-        ccx_nn_matmul_forward(fc1, ln2, PARAM(CCX_NN_FC1_W) + lD * M,
+        for (size_t i = 0; i < RD; i++) a.xmid[i] = a.x[i] + tmp[i];
+        ccx_nn_layernorm_forward(a.ln2, a.m2, a.r2, a.xmid, PARAM(CCX_NN_LN2_G) + lD, PARAM(CCX_NN_LN2_B) + lD, R, D);
+        ccx_nn_matmul_forward(a.fc1, a.ln2, PARAM(CCX_NN_FC1_W) + lD * M,
                               PARAM(CCX_NN_FC1_B) + (size_t)l * M, R, D, M);
-        ccx_nn_gelu_forward(gel, fc1, RM);
-        ccx_nn_matmul_forward(tmp, gel, PARAM(CCX_NN_FC2_W) + (size_t)l * M * D,
+        ccx_nn_gelu_forward(a.gel, a.fc1, RM);
+        ccx_nn_matmul_forward(tmp, a.gel, PARAM(CCX_NN_FC2_W) + (size_t)l * M * D,
                               PARAM(CCX_NN_FC2_B) + lD, R, M, D);
-        for (size_t i = 0; i < RD; i++) xnext[i] = xmid[i] + tmp[i];
+        for (size_t i = 0; i < RD; i++) a.xnext[i] = a.xmid[i] + tmp[i];
     }
     float *z = A[CCX_NN_A_LNF];
     ccx_nn_layernorm_forward(z, A[CCX_NN_A_LNF_MEAN], A[CCX_NN_A_LNF_RSTD], A[CCX_NN_A_X] + L * RD,
@@ -480,7 +474,7 @@ int ccx_nn_cpu_backward(ccx_nn_cpu *nn, const float *dlogits, const float *dvalu
     int G = ccx_nn_in_width(c), D = c->dim, L = c->n_layers, H = c->n_heads, M = c->mlp_dim;
     int V = c->value_dim;
     float **A = nn->act;
-    size_t RD = (size_t)R * D, RM = (size_t)R * M, BHNN = (size_t)B * H * N * N;
+    size_t RD = (size_t)R * D, RM = (size_t)R * M;
     float *dx = A[CCX_NN_A_DX], *dln = A[CCX_NN_A_DLN], *z = A[CCX_NN_A_LNF];
 
     /* heads -> dz (in dln) */
@@ -505,36 +499,30 @@ int ccx_nn_cpu_backward(ccx_nn_cpu *nn, const float *dlogits, const float *dvalu
                               A[CCX_NN_A_X] + L * RD, PARAM(CCX_NN_LNF_G), A[CCX_NN_A_LNF_MEAN],
                               A[CCX_NN_A_LNF_RSTD], R, D);
     for (int l = L - 1; l >= 0; l--) {
-        float *x = A[CCX_NN_A_X] + l * RD;
-        float *ln1 = A[CCX_NN_A_LN1] + l * RD, *m1 = A[CCX_NN_A_LN1_MEAN] + (size_t)l * R;
-        float *r1 = A[CCX_NN_A_LN1_RSTD] + (size_t)l * R, *qkv = A[CCX_NN_A_QKV] + l * 3 * RD;
-        float *att = A[CCX_NN_A_ATT] + l * BHNN, *atto = A[CCX_NN_A_ATTO] + l * RD;
-        float *xmid = A[CCX_NN_A_XMID] + l * RD, *ln2 = A[CCX_NN_A_LN2] + l * RD;
-        float *m2 = A[CCX_NN_A_LN2_MEAN] + (size_t)l * R, *r2 = A[CCX_NN_A_LN2_RSTD] + (size_t)l * R;
-        float *fc1 = A[CCX_NN_A_FC1] + l * RM, *gel = A[CCX_NN_A_GELU] + l * RM;
+        const ccx_nn_layer_acts a = ccx_nn_layer_acts_of(A, l, B, N, D, M, H);
         float *dfc1 = A[CCX_NN_A_DFC1], *datto = A[CCX_NN_A_DATTO], *dqkv = A[CCX_NN_A_DQKV];
         size_t lD = (size_t)l * D;
-        /* x_{l+1} = xmid + fc2(gelu(fc1(ln2(xmid)))): dx holds d x_{l+1} */
+        /* x_{l+1} = a.xmid + fc2(gelu(a.fc1(a.ln2(a.xmid)))): dx holds d x_{l+1} */
         memset(dfc1, 0, RM * sizeof(float));
         ccx_nn_matmul_backward(dfc1, GRAD(CCX_NN_FC2_W) + (size_t)l * M * D, GRAD(CCX_NN_FC2_B) + lD,
-                               dx, gel, PARAM(CCX_NN_FC2_W) + (size_t)l * M * D, R, M, D);
-        ccx_nn_gelu_backward(dfc1, fc1, dfc1, RM);
+                               dx, a.gel, PARAM(CCX_NN_FC2_W) + (size_t)l * M * D, R, M, D);
+        ccx_nn_gelu_backward(dfc1, a.fc1, dfc1, RM);
         memset(dln, 0, RD * sizeof(float));
         ccx_nn_matmul_backward(dln, GRAD(CCX_NN_FC1_W) + lD * M, GRAD(CCX_NN_FC1_B) + (size_t)l * M,
-                               dfc1, ln2, PARAM(CCX_NN_FC1_W) + lD * M, R, D, M);
-        ccx_nn_layernorm_backward(dx, GRAD(CCX_NN_LN2_G) + lD, GRAD(CCX_NN_LN2_B) + lD, dln, xmid,
-                                  PARAM(CCX_NN_LN2_G) + lD, m2, r2, R, D);
-        /* xmid = x + attn(ln1(x)): dx now holds d xmid */
+                               dfc1, a.ln2, PARAM(CCX_NN_FC1_W) + lD * M, R, D, M);
+        ccx_nn_layernorm_backward(dx, GRAD(CCX_NN_LN2_G) + lD, GRAD(CCX_NN_LN2_B) + lD, dln, a.xmid,
+                                  PARAM(CCX_NN_LN2_G) + lD, a.m2, a.r2, R, D);
+        /* a.xmid = a.x + attn(a.ln1(a.x)): dx now holds d a.xmid */
         memset(datto, 0, RD * sizeof(float));
         ccx_nn_matmul_backward(datto, GRAD(CCX_NN_ATTN_W) + lD * D, GRAD(CCX_NN_ATTN_B) + lD, dx,
-                               atto, PARAM(CCX_NN_ATTN_W) + lD * D, R, D, D);
+                               a.atto, PARAM(CCX_NN_ATTN_W) + lD * D, R, D, D);
         ccx_nn_attention_backward(dqkv, GRAD(CCX_NN_EDGE) + (size_t)l * 2 * H, A[CCX_NN_A_DATT],
-                                  datto, qkv, att, nn->code, B, N, D, H);
+                                  datto, a.qkv, a.att, nn->code, B, N, D, H);
         memset(dln, 0, RD * sizeof(float));
         ccx_nn_matmul_backward(dln, GRAD(CCX_NN_QKV_W) + lD * 3 * D, GRAD(CCX_NN_QKV_B) + 3 * lD,
-                               dqkv, ln1, PARAM(CCX_NN_QKV_W) + lD * 3 * D, R, D, 3 * D);
-        ccx_nn_layernorm_backward(dx, GRAD(CCX_NN_LN1_G) + lD, GRAD(CCX_NN_LN1_B) + lD, dln, x,
-                                  PARAM(CCX_NN_LN1_G) + lD, m1, r1, R, D);
+                               dqkv, a.ln1, PARAM(CCX_NN_QKV_W) + lD * 3 * D, R, D, 3 * D);
+        ccx_nn_layernorm_backward(dx, GRAD(CCX_NN_LN1_G) + lD, GRAD(CCX_NN_LN1_B) + lD, dln, a.x,
+                                  PARAM(CCX_NN_LN1_G) + lD, a.m1, a.r1, R, D);
     }
     ccx_nn_matmul_backward(NULL, GRAD(CCX_NN_EMB_W), GRAD(CCX_NN_EMB_B), dx, A[CCX_NN_A_EMB],
                            PARAM(CCX_NN_EMB_W), R, 3 * G, D);
