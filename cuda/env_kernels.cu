@@ -521,6 +521,10 @@ __global__ void k_play_orders(uint32_t *state, ccx_env_layout L, const uint8_t *
     ccx_env_header *h = ccx_env_hdr(slab, &L);
     uint8_t *kind = ccx_env_kind(slab, &L);
     const int n_in = h->n_inputs, rem = h->remaining;
+    // Every lane has read the header before lane 0 rewrites it below: with
+    // rem == 0 the loop (and its __syncwarp) is skipped, and lane 0's write of
+    // h->remaining would race with the other lanes' read (racecheck hazard).
+    __syncwarp();
     const int32_t *row = orders + (size_t)b * L.n_pad;
     int64_t total = 0;
     for (int t = 0; t < rem; t++) {

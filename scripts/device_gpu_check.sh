@@ -15,6 +15,8 @@
 #         one mixed batch), and `ccx bench env --backend cuda --sweep`; logs
 #         and results/bench-style output under $OUT (default results/device).
 #
+# Stage time limits (s) can be lowered through CCX_TESTS_S, CCX_MEMCHECK_S,
+# CCX_RACECHECK_S, CCX_SYNCCHECK_S.
 # Exit status: 0 when every stage passed; the log names the failing stage.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,7 +39,7 @@ if [[ ${1:-} == --prepare ]]; then
     exit 0
 fi
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
 fi
 
@@ -66,13 +68,13 @@ stage() {  # stage NAME TIMEOUT CMD...: run, log, remember failures
 { date -u; nvidia-smi --query-gpu=name,memory.total,clocks.max.memory --format=csv 2>&1; } | tee "$LOG"
 [[ -x $DIST/ccx_tests ]] || { echo "no $DIST/ccx_tests: run --prepare here and carry build-device/dist" | tee -a "$LOG"; exit 1; }
 
-stage tests 240 "$DIST/ccx_tests" --gtest_filter='Env*:Game*'
+stage tests ${CCX_TESTS_S:-240} "$DIST/ccx_tests" --gtest_filter='Env*:Game*'
 SAN=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
-stage memcheck 300 "$SAN" --tool memcheck --error-exitcode 97 --leak-check full \
+stage memcheck ${CCX_MEMCHECK_S:-300} "$SAN" --tool memcheck --error-exitcode 97 --leak-check full \
     "$DIST/ccx_tests" --gtest_filter='EnvCuda.*'
-stage racecheck 120 "$SAN" --tool racecheck --error-exitcode 97 \
+stage racecheck ${CCX_RACECHECK_S:-120} "$SAN" --tool racecheck --error-exitcode 97 \
     "$DIST/ccx_tests" --gtest_filter='EnvCuda.MatchesCpuOnMixedBatch'
-stage synccheck 120 "$SAN" --tool synccheck --error-exitcode 97 \
+stage synccheck ${CCX_SYNCCHECK_S:-120} "$SAN" --tool synccheck --error-exitcode 97 \
     "$DIST/ccx_tests" --gtest_filter='EnvCuda.MatchesCpuOnMixedBatch'
 rm -f "$OUT/env_cuda.txt"
 stage bench 240 "$DIST/ccx" bench env --backend cuda --task RoeFlux_1d --sweep --seconds 0.5 \

@@ -12,11 +12,12 @@
 # 1024, N 128, D 128, L 4; TF32 on and off), scripts/bench_nn_torch.py at the
 # same size (eager, TF32; explicit softmax and SDPA), and the ratio
 # ccx / torch of forward+backward samples/s. Output under $OUT (default
-# results/device): device_nn_check.log, nn_cuda.txt.
+# results/device): device_nn_check.log, nn_cuda.txt. Stage limits (s) can be
+# lowered through CCX_TESTS_S and CCX_MEMCHECK_S.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 
 OUT=${OUT:-results/device}
 mkdir -p "$OUT"
@@ -43,9 +44,9 @@ stage() { # stage NAME TIMEOUT CMD...
 nvidia-smi -L >/dev/null 2>&1 || { echo "no GPU answers here: this script is for the device machine" | tee -a "$LOG"; exit 1; }
 [[ -x $DIST/ccx_tests ]] || { echo "no $DIST/ccx_tests: run scripts/device_gpu_check.sh --prepare here" | tee -a "$LOG"; exit 1; }
 
-stage tests 240 "$DIST/ccx_tests" --gtest_filter='Nn*'
+stage tests ${CCX_TESTS_S:-240} "$DIST/ccx_tests" --gtest_filter='Nn*'
 SAN=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
-stage memcheck 400 "$SAN" --tool memcheck --error-exitcode 97 --leak-check full \
+stage memcheck ${CCX_MEMCHECK_S:-400} "$SAN" --tool memcheck --error-exitcode 97 --leak-check full \
     "$DIST/ccx_tests" --gtest_filter='NnCuda.*:-NnCuda.LargeGraphsN1024'
 rm -f "$RES"
 size=(--batch 1024 --vertices 128 --dim 128 --layers 4 --heads 4 --seconds 3)
