@@ -71,3 +71,39 @@ int ccx_write_file_atomic(const char *path, const void *data, size_t len, ccx_er
     sync_parent_dir(path);
     return 0;
 }
+
+char *ccx_read_file(const char *path, size_t *len_out, ccx_error *err) {
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        ccx_error_set(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 14, len = 0;
+    char *buf = malloc(cap);
+    for (size_t n; buf;) {
+        if (len + 1 >= cap) {
+            char *p = realloc(buf, cap * 2);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = p;
+            cap *= 2;
+        }
+        n = fread(buf + len, 1, cap - 1 - len, f);
+        len += n;
+        if (n == 0) break;
+    }
+    int bad = ferror(f);
+    if (!is_stdin) fclose(f);
+    if (!buf || bad) {
+        ccx_error_set(err, "%s: %s", path, buf ? "cannot read (is it a directory?)" : "out of memory");
+        free(buf);
+        return NULL;
+    }
+    buf[len] = 0;
+    if (len_out) *len_out = len;
+    return buf;
+}
