@@ -21,6 +21,12 @@ static const struct {
     {"polish", ccx_cmd_polish, "improve a given order by local search"},
     {"bounds", ccx_cmd_bounds, "proven lower bound on the cost of any order"},
     {"bench", ccx_cmd_bench, "benchmarks: game, env, nn, jacobian"},
+    {"plot", ccx_cmd_plot, "plot training runs (best and mean cost vs env steps)"},
+    {"sweep-plan", ccx_cmd_sweep_plan, "expand a sweep file into runs (for scripts/sweep.sh)"},
+    {"train", ccx_cmd_train, "train an agent (PPO) from a YAML config; writes a run directory"},
+    {"eval", ccx_cmd_eval, "play a trained checkpoint on a task (greedy and sampled)"},
+    {"search-play", ccx_cmd_search_play, "play a task with a trained network guiding Gumbel search"},
+    {"export", ccx_cmd_export, "print or write the best order of a training run"},
 };
 #define N_COMMANDS (int)(sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -58,6 +58,10 @@ int ccx_cmd_bounds(int argc, char **argv);
 int ccx_cli_search_report(const ccx_graph *g, const ccx_search_result *r, const char *method,
                           const char *how, const char *out_path);
 int ccx_cmd_jacobian(int argc, char **argv);
+int ccx_cmd_train(int argc, char **argv);
+int ccx_cmd_eval(int argc, char **argv);
+int ccx_cmd_export(int argc, char **argv);
+int ccx_cmd_search_play(int argc, char **argv);
 int ccx_cmd_codegen(int argc, char **argv);
 /* `ccx bench jacobian` (bench_jacobian.c); argv[0] = "jacobian" */
 int ccx_bench_jacobian(int argc, char **argv);
@@ -65,6 +69,10 @@ int ccx_bench_jacobian(int argc, char **argv);
 int ccx_bench_env(int argc, char **argv);
 /* `ccx bench nn` (bench_nn.c); argv[0] = "nn" */
 int ccx_bench_nn(int argc, char **argv);
+/* `ccx plot RUN_DIR... [--out FILE.png]` (cmd_plot.c) */
+int ccx_cmd_plot(int argc, char **argv);
+/* `ccx sweep-plan SWEEP.yaml`: one line per sweep point, for scripts/sweep.sh */
+int ccx_cmd_sweep_plan(int argc, char **argv);
 
 #ifdef __cplusplus
 }

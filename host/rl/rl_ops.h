@@ -5,8 +5,11 @@
  * lives in the backend's memory (host for cpu, device for cuda: allocate
  * with ccx_env_buf_alloc of an env of the same backend), and the cuda calls
  * run on the given stream (the env's, so they order with env and network
- * calls). The two backends compute the same formulas in the same order
- * per row, so they agree to float rounding (tests/test_rl_ops*.cc).
+ * calls). Both backends compile the same per-row formulas
+ * (rl_ops_internal.h): sampling picks the same slot for the same logits
+ * (a correctly rounded exp, sums in slot order); the losses sum a row in
+ * double on the cpu and by a float warp tree on cuda, so they agree to
+ * about 1e-6 relative (tests/test_rl_ops*.cc).
  *
  * Shapes: n rows (samples), N = n_pad logit slots per row, logits [n][N]
  * with CCX_NN_MASKED_LOGIT (nn/model.h) at illegal slots. Softmax over a

@@ -1,0 +1,139 @@
+/* ccx export RUN_DIR [--task T] [--format json|list] [-o FILE] */
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lang/task.h"
+#include "util/file.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: ccx export RUN_DIR [--task T] [--format json|list] [-o FILE]\n\n"
+            "Print (or write) the best order a training run found. The order is checked\n"
+            "against the task first: graph hash, completeness, and its cost recomputed\n"
+            "through the game must equal the cost on record.\n\n"
+            "  --task T          which task of a run over several (default: the only one)\n"
+            "  --format F        json (the order file, default) or list (vertex numbers,\n"
+            "                    comma-separated: what graphax's jacve(order=...) takes)\n"
+            "  -o FILE           write to FILE instead of stdout\n"
+            "  -h, --help        this help\n");
+}
+
+/* Read RUN_DIR/tasks.json: the task's name and path. */
+static int find_task(const char *dir, const char *want, char *name, size_t name_size, char *path,
+                     size_t path_size, int *n_tasks, ccx_error *err) {
+    char file[1100];
+    snprintf(file, sizeof file, "%s/tasks.json", dir);
+    size_t len;
+    char *text = ccx_read_file(file, &len, err);
+    if (!text) return -1;
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    cJSON *arr = cJSON_IsArray(root) ? root : cJSON_GetObjectItem(root, "tasks");
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1) {
+        cJSON_Delete(root);
+        return ccx_error_set(err, "%s: no task list", file);
+    }
+    *n_tasks = cJSON_GetArraySize(arr);
+    int found = 0;
+    for (int i = 0; i < *n_tasks && !found; i++) {
+        cJSON *o = cJSON_GetArrayItem(arr, i);
+        const char *nm = cJSON_GetStringValue(cJSON_GetObjectItem(o, "name"));
+        const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(o, "path"));
+        if (!nm || !p) continue;
+        if (want ? strcmp(want, nm) == 0 : *n_tasks == 1) {
+            snprintf(name, name_size, "%s", nm);
+            snprintf(path, path_size, "%s", p);
+            found = 1;
+        }
+    }
+    cJSON_Delete(root);
+    if (!found) {
+        if (!want) return ccx_error_set(err, "%s lists %d tasks: choose one with --task", file, *n_tasks);
+        return ccx_error_set(err, "%s: no task named '%s'", file, want);
+    }
+    return 0;
+}
+
+int ccx_cmd_export(int argc, char **argv) {
+    static const struct option opts[] = {{"task", required_argument, 0, 't'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *want = NULL, *format = "json", *out_path = NULL;
+    opterr = 0;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1;) {
+        switch (c) {
+        case 't': want = optarg; break;
+        case 'f': format = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'h': usage(stdout); return CCX_EXIT_OK;
+        default:
+            if (optopt) return ccx_cli_usage_error("export", "option '%s' needs a value", argv[optind - 1]);
+            return ccx_cli_usage_error("export", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (strcmp(format, "json") && strcmp(format, "list"))
+        return ccx_cli_usage_error("export", "--format must be json or list, got '%s'", format);
+    if (optind != argc - 1)
+        return ccx_cli_usage_error("export", "expected exactly one RUN_DIR, got %d", argc - optind);
+    const char *dir = argv[optind];
+
+    ccx_error err;
+    ccx_error_clear(&err);
+    char name[128], task_path[1024], order_path[1300];
+    int n_tasks = 0;
+    if (find_task(dir, want, name, sizeof name, task_path, sizeof task_path, &n_tasks, &err)) {
+        ccx_cli_print_error(&err);
+        return CCX_EXIT_USAGE;
+    }
+    if (n_tasks == 1) snprintf(order_path, sizeof order_path, "%s/best_order.json", dir);
+    else snprintf(order_path, sizeof order_path, "%s/best_order.%s.json", dir, name);
+    ccx_graph *g = ccx_task_load(task_path, &err);
+    if (!g) {
+        ccx_cli_print_error(&err);
+        return CCX_EXIT_USAGE;
+    }
+    ccx_order_file of;
+    int64_t cost = -1;
+    int rc = CCX_EXIT_USAGE;
+    if (ccx_order_read(order_path, &of, &err) == 0) {
+        if (ccx_order_check(g, &of, &cost, &err) == 0) rc = CCX_EXIT_OK;
+        else ccx_order_file_free(&of);
+    }
+    if (rc != CCX_EXIT_OK) {
+        ccx_cli_print_error(&err);
+        ccx_graph_free(g);
+        return rc;
+    }
+    if (strcmp(format, "json") == 0) {
+        if (ccx_order_write(out_path ? out_path : "-", &of, &err)) rc = CCX_EXIT_FAILURE;
+    } else {
+        size_t cap = (size_t)of.n_order * 12 + 2, n = 0;
+        char *buf = malloc(cap);
+        if (!buf) rc = CCX_EXIT_FAILURE;
+        for (int i = 0; buf && i < of.n_order; i++)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%d", i ? "," : "", (int)of.order[i]);
+        if (buf) {
+            buf[n++] = '\n';
+            if (out_path) {
+                if (ccx_write_file_atomic(out_path, buf, n, &err)) rc = CCX_EXIT_FAILURE;
+            } else {
+                fwrite(buf, 1, n, stdout);
+            }
+        }
+        free(buf);
+    }
+    if (rc == CCX_EXIT_FAILURE) ccx_cli_print_error(&err);
+    else if (out_path)
+        fprintf(stderr, "ccx export: %s: %s order, cost %lld, written to %s\n", name, format,
+                (long long)cost, out_path);
+    ccx_order_file_free(&of);
+    ccx_graph_free(g);
+    return rc;
+}
