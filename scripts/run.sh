@@ -31,11 +31,16 @@ run_dir=$(sed -n 's/^run directory: //p' "$log" | head -1)
 [[ -n $run_dir ]] || { ccx_log "run.sh: ccx train printed no run directory"; exit 1; }
 
 ccx_header "best order ($run_dir)"
-mapfile -t tasks < <(sed -n 's/.*"name": *"\([^"]*\)".*/\1/p' "$run_dir/tasks.json")
-for t in "${tasks[@]}"; do
-    if ((${#tasks[@]} > 1)); then sel=(--task "$t"); else sel=(); fi
+shopt -s nullglob
+if [[ -f $run_dir/best_order.json ]]; then files=("$run_dir/best_order.json"); else files=("$run_dir"/best_order.*.json); fi
+shopt -u nullglob
+((${#files[@]})) || { ccx_log "run.sh: no best order in $run_dir"; exit 1; }
+for f in "${files[@]}"; do
+    t=$(basename "$f" .json); t=${t#best_order}; t=${t#.}
+    if [[ -n $t ]]; then sel=(--task "$t"); else sel=(); fi
     order=$(build/ccx export "$run_dir" "${sel[@]}" --format list)
-    echo "$t: $order"
-    build/ccx cost "$t" --order "$order"
+    task=$(sed -n 's/.*"task": *"\([^"]*\)".*/\1/p' "$f" | head -1)
+    echo "order: $order"
+    build/ccx cost "$task" --order "$order"
 done
 echo "plot: $run_dir/plot.png"

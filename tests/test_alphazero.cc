@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "test_util.h"
+#include "train_test_util.h"
 
 extern "C" {
 #include "az/replay.h"
@@ -23,29 +24,6 @@ extern "C" {
 }
 
 namespace {
-
-std::string TempDir() {
-    char tmpl[] = "/tmp/ccx_az_XXXXXX";
-    char *d = mkdtemp(tmpl);
-    EXPECT_NE(d, nullptr);
-    return d ? d : "/tmp";
-}
-
-std::string WriteTask(const std::string &dir, uint64_t seed) {
-    ccx_gen_params p;
-    ccx_gen_defaults(&p);
-    p.n_inputs = 3;
-    p.n_intermediates = 9;
-    p.n_outputs = 2;
-    p.seed = seed;
-    ccx_error err;
-    char *text = ccx_gen_task(&p, &err);
-    EXPECT_NE(text, nullptr) << err.msg;
-    std::string path = dir + "/tiny.ccx";
-    std::ofstream(path) << (text ? text : "");
-    free(text);
-    return path;
-}
 
 std::string Config(const std::string &task, const std::string &out, int updates) {
     std::ostringstream c;
@@ -62,22 +40,9 @@ std::string Config(const std::string &task, const std::string &out, int updates)
     return c.str();
 }
 
-int Train(const std::string &config, const std::vector<std::string> &sets,
-          const char *resume = nullptr) {
-    std::vector<const char *> s;
-    for (const auto &x : sets) s.push_back(x.c_str());
-    ccx_train_options o{};
-    o.config_path = resume ? nullptr : config.c_str();
-    o.resume_dir = resume;
-    o.n_sets = (int)s.size();
-    o.sets = s.data();
-    o.quiet = 1;
-    return ccx_train_main(&o);
-}
-
 TEST(AlphaZero, ResumedRunKeepsItsReplayBufferAndRepeatsTheWholeRun) {
-    std::string dir = TempDir(), task = WriteTask(dir, 4), cfg = dir + "/az.yaml";
-    std::ofstream(cfg) << Config(task, dir + "/runs", 6);
+    std::string dir = TempDir("az"), task = WriteTinyTask(dir, 4), cfg = dir + "/az.yaml";
+    WriteFile(cfg, Config(task, dir + "/runs", 6));
     ASSERT_EQ(Train(cfg, {"run.name=whole"}), 0);
     ASSERT_EQ(Train(cfg, {"run.name=split", "budget.updates=3"}), 0);
     std::string split = dir + "/runs/split";
@@ -92,28 +57,13 @@ TEST(AlphaZero, ResumedRunKeepsItsReplayBufferAndRepeatsTheWholeRun) {
     ccx_replay_free(r);
 
     ASSERT_EQ(Train("", {"budget.updates=6"}, split.c_str()), 0);
-    ccx_metrics_table a{}, b{};
-    ASSERT_EQ(ccx_metrics_read((dir + "/runs/whole/metrics.csv").c_str(), &a, &err), 0);
-    ASSERT_EQ(ccx_metrics_read((split + "/metrics.csv").c_str(), &b, &err), 0);
-    ASSERT_EQ(a.n_rows, 6);
-    ASSERT_EQ(b.n_rows, 6);
-    for (int c = 0; c < a.n_cols; c++) {
-        std::string name = a.cols[c];
-        if (name == "wall_s" || name == "steps_per_s") continue;
-        for (int i = 0; i < 6; i++) {
-            double x = a.values[(size_t)i * a.n_cols + c], y = b.values[(size_t)i * b.n_cols + c];
-            if (std::isnan(x) && std::isnan(y)) continue;
-            EXPECT_EQ(x, y) << name << " at update " << i + 1;
-        }
-    }
-    ccx_metrics_table_free(&a);
-    ccx_metrics_table_free(&b);
-    (void)system(("rm -rf " + dir).c_str());
+    ExpectSameMetrics(dir + "/runs/whole/metrics.csv", split + "/metrics.csv", 6);
+    RemoveTree(dir);
 }
 
 TEST(AlphaZero, SelfPlayReachesTheOptimumOfASmallGraph) {
-    std::string dir = TempDir(), task = WriteTask(dir, 4), cfg = dir + "/az.yaml";
-    std::ofstream(cfg) << Config(task, dir + "/runs", 4);
+    std::string dir = TempDir("az"), task = WriteTinyTask(dir, 4), cfg = dir + "/az.yaml";
+    WriteFile(cfg, Config(task, dir + "/runs", 4));
     ccx_error err;
     GraphPtr g(ccx_task_load(task.c_str(), &err));
     ASSERT_TRUE(g) << err.msg;
@@ -129,7 +79,7 @@ TEST(AlphaZero, SelfPlayReachesTheOptimumOfASmallGraph) {
     EXPECT_EQ(m.values[(size_t)(m.n_rows - 1) * m.n_cols + c], (double)exact.cost);
     ccx_metrics_table_free(&m);
     ccx_search_result_free(&exact);
-    (void)system(("rm -rf " + dir).c_str());
+    RemoveTree(dir);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "test_util.h"
+#include "train_test_util.h"
 
 extern "C" {
 #include "game/game.h"
@@ -27,36 +28,6 @@ extern "C" {
 }
 
 namespace {
-
-std::string TempDir(const char *tag) {
-    char tmpl[256];
-    snprintf(tmpl, sizeof tmpl, "/tmp/ccx_ppo_%s_XXXXXX", tag);
-    char *d = mkdtemp(tmpl);
-    EXPECT_NE(d, nullptr);
-    return d ? d : "/tmp";
-}
-
-void WriteFile(const std::string &path, const std::string &text) {
-    std::ofstream f(path);
-    f << text;
-}
-
-// A generated task with 9 intermediates (3 inputs, 2 outputs), written to dir/tiny.ccx.
-std::string WriteTinyTask(const std::string &dir, uint64_t seed) {
-    ccx_gen_params p;
-    ccx_gen_defaults(&p);
-    p.n_inputs = 3;
-    p.n_intermediates = 9;
-    p.n_outputs = 2;
-    p.seed = seed;
-    ccx_error err;
-    char *text = ccx_gen_task(&p, &err);
-    EXPECT_NE(text, nullptr) << err.msg;
-    std::string path = dir + "/tiny.ccx";
-    WriteFile(path, text ? text : "");
-    free(text);
-    return path;
-}
 
 std::string TinyConfig(const std::string &task, const std::string &out_dir, int updates) {
     std::ostringstream c;
@@ -71,33 +42,6 @@ std::string TinyConfig(const std::string &task, const std::string &out_dir, int 
       << "budget:\n  updates: " << updates << "\n";
     return c.str();
 }
-
-int Train(const std::string &config, const std::vector<std::string> &sets,
-          const char *resume = nullptr) {
-    std::vector<const char *> s;
-    for (const auto &x : sets) s.push_back(x.c_str());
-    ccx_train_options o{};
-    o.config_path = resume ? nullptr : config.c_str();
-    o.resume_dir = resume;
-    o.n_sets = (int)s.size();
-    o.sets = s.data();
-    o.quiet = 1;
-    return ccx_train_main(&o);
-}
-
-struct Table {
-    ccx_metrics_table t{};
-    explicit Table(const std::string &path) {
-        ccx_error err;
-        EXPECT_EQ(ccx_metrics_read(path.c_str(), &t, &err), 0) << err.msg;
-    }
-    ~Table() { ccx_metrics_table_free(&t); }
-    double at(int row, const char *col) const {
-        int c = ccx_metrics_col(&t, col);
-        EXPECT_GE(c, 0) << col;
-        return c < 0 ? NAN : t.values[(size_t)row * t.n_cols + c];
-    }
-};
 
 int64_t RandomOrderOptimalShare(const ccx_graph *g, int64_t opt, int trials, double *share) {
     ccx_game game;
@@ -125,7 +69,7 @@ int64_t RandomOrderOptimalShare(const ccx_graph *g, int64_t opt, int trials, dou
 }
 
 TEST(Ppo, LearnsTheOptimumOfASmallGraph) {
-    std::string dir = TempDir("learn");
+    std::string dir = TempDir("ppo_learn");
     std::string task = WriteTinyTask(dir, 4);  // optimum 24, classic orders 32 / 32 / 27
     ccx_error err;
     GraphPtr g(ccx_task_load(task.c_str(), &err));
@@ -169,12 +113,11 @@ TEST(Ppo, LearnsTheOptimumOfASmallGraph) {
     EXPECT_EQ(ccx_order_check(g.get(), &of, &cost, &err), 0) << err.msg;
     EXPECT_EQ(cost, opt);
     ccx_order_file_free(&of);
-    std::string cmd = "rm -rf " + dir;
-    (void)system(cmd.c_str());
+    RemoveTree(dir);
 }
 
 TEST(Ppo, ResumedRunRepeatsTheUninterruptedOne) {
-    std::string dir = TempDir("resume");
+    std::string dir = TempDir("ppo_resume");
     std::string task = WriteTinyTask(dir, 5);
     std::string cfg = dir + "/tiny.yaml";
     WriteFile(cfg, TinyConfig(task, dir + "/runs", 8));
@@ -183,22 +126,8 @@ TEST(Ppo, ResumedRunRepeatsTheUninterruptedOne) {
     std::string split = dir + "/runs/split";
     ASSERT_EQ(Train("", {"budget.updates=8"}, split.c_str()), 0);
 
-    Table a(dir + "/runs/whole/metrics.csv"), b(split + "/metrics.csv");
-    ASSERT_EQ(a.t.n_rows, 8);
-    ASSERT_EQ(b.t.n_rows, 8);
-    ASSERT_EQ(a.t.n_cols, b.t.n_cols);
-    for (int c = 0; c < a.t.n_cols; c++) {
-        std::string name = a.t.cols[c];
-        if (name == "wall_s" || name == "steps_per_s") continue;  // time, not results
-        for (int r = 0; r < 8; r++) {
-            double x = a.t.values[(size_t)r * a.t.n_cols + c],
-                   y = b.t.values[(size_t)r * b.t.n_cols + c];
-            if (std::isnan(x) && std::isnan(y)) continue;
-            EXPECT_EQ(x, y) << name << " at update " << r + 1;
-        }
-    }
-    std::string cmd = "rm -rf " + dir;
-    (void)system(cmd.c_str());
+    ExpectSameMetrics(dir + "/runs/whole/metrics.csv", split + "/metrics.csv", 8);
+    RemoveTree(dir);
 }
 
 // SIGINT -> checkpoint -> --resume is checked end to end in tests/cli_train.sh.

@@ -98,17 +98,6 @@ static int az_eval(void *ctx, const ccx_nn_obs *obs, const float **logits, const
     return 0;
 }
 
-#define DEV_ALLOC(ptr, count)                                                                  \
-    do {                                                                                       \
-        (ptr) = ccx_env_buf_alloc(t->env, sizeof(*(ptr)) * (size_t)(count), err);            \
-        if (!(ptr)) return -1;                                                                 \
-    } while (0)
-#define HOST_ALLOC(ptr, count)                                                                 \
-    do {                                                                                       \
-        (ptr) = calloc((size_t)(count), sizeof(*(ptr)));                                       \
-        if (!(ptr)) return ccx_error_set(err, "alphazero: out of memory");                    \
-    } while (0)
-
 static int az_init(ccx_trainer *t, void **out, ccx_error *err) {
     az_state *s = calloc(1, sizeof *s);
     if (!s) return ccx_error_set(err, "alphazero: out of memory");
@@ -153,28 +142,28 @@ static int az_init(ccx_trainer *t, void **out, ccx_error *err) {
     if (!s->rl) return -1;
 
     size_t TB = (size_t)s->T * s->B;
-    HOST_ALLOC(s->action, s->B);
-    HOST_ALLOC(s->pi, TB * s->N);
-    HOST_ALLOC(s->sets, TB * s->words);
-    HOST_ALLOC(s->cost, TB);
-    HOST_ALLOC(s->graph, TB);
-    HOST_ALLOC(s->rp_sets, TB * s->words);
-    HOST_ALLOC(s->rp_pi, TB * s->N);
-    HOST_ALLOC(s->value, TB);
-    HOST_ALLOC(s->order, s->T);
-    HOST_ALLOC(s->mb_graph, s->batch);
-    HOST_ALLOC(s->mb_sets, (size_t)s->batch * s->words);
-    HOST_ALLOC(s->mb_pi, (size_t)s->batch * s->N);
-    HOST_ALLOC(s->mb_z, s->batch);
-    HOST_ALLOC(s->value_host, t->nn_max_batch);
-    DEV_ALLOC(s->act_dev, s->B);
-    DEV_ALLOC(s->cost_dev, s->B);
-    DEV_ALLOC(s->sets_dev, (size_t)s->B * s->words);
-    DEV_ALLOC(s->pi_dev, (size_t)s->batch * s->N);
-    DEV_ALLOC(s->z_dev, s->batch);
-    DEV_ALLOC(s->dlogits, (size_t)s->batch * s->N);
-    DEV_ALLOC(s->dvalue, s->batch);
-    DEV_ALLOC(s->value_dev, t->nn_max_batch);
+    CCX_TRAINER_HOST_ALLOC(s->action, s->B);
+    CCX_TRAINER_HOST_ALLOC(s->pi, TB * s->N);
+    CCX_TRAINER_HOST_ALLOC(s->sets, TB * s->words);
+    CCX_TRAINER_HOST_ALLOC(s->cost, TB);
+    CCX_TRAINER_HOST_ALLOC(s->graph, TB);
+    CCX_TRAINER_HOST_ALLOC(s->rp_sets, TB * s->words);
+    CCX_TRAINER_HOST_ALLOC(s->rp_pi, TB * s->N);
+    CCX_TRAINER_HOST_ALLOC(s->value, TB);
+    CCX_TRAINER_HOST_ALLOC(s->order, s->T);
+    CCX_TRAINER_HOST_ALLOC(s->mb_graph, s->batch);
+    CCX_TRAINER_HOST_ALLOC(s->mb_sets, (size_t)s->batch * s->words);
+    CCX_TRAINER_HOST_ALLOC(s->mb_pi, (size_t)s->batch * s->N);
+    CCX_TRAINER_HOST_ALLOC(s->mb_z, s->batch);
+    CCX_TRAINER_HOST_ALLOC(s->value_host, t->nn_max_batch);
+    CCX_TRAINER_DEV_ALLOC(s->act_dev, s->B);
+    CCX_TRAINER_DEV_ALLOC(s->cost_dev, s->B);
+    CCX_TRAINER_DEV_ALLOC(s->sets_dev, (size_t)s->B * s->words);
+    CCX_TRAINER_DEV_ALLOC(s->pi_dev, (size_t)s->batch * s->N);
+    CCX_TRAINER_DEV_ALLOC(s->z_dev, s->batch);
+    CCX_TRAINER_DEV_ALLOC(s->dlogits, (size_t)s->batch * s->N);
+    CCX_TRAINER_DEV_ALLOC(s->dvalue, s->batch);
+    CCX_TRAINER_DEV_ALLOC(s->value_dev, t->nn_max_batch);
     return 0;
 }
 
@@ -197,16 +186,11 @@ static void az_destroy(ccx_trainer *t, void *state) {
     free(s);
 }
 
-static uint64_t update_seed(const ccx_trainer *t, uint64_t what) {
-    uint64_t x = t->cfg.seed * 0x9E3779B97F4A7C15ull ^ ((uint64_t)t->update + 1) << 20 ^ what;
-    return ccx_splitmix64(&x);
-}
-
 /* ---- 1. self-play ---------------------------------------------------- */
 static int self_play(ccx_trainer *t, az_state *s, ccx_error *err) {
     const int B = s->B;
     if (ccx_env_reset(t->env, NULL, err)) return -1;
-    uint64_t seed = update_seed(t, 3);
+    uint64_t seed = ccx_trainer_update_seed(t, 3);
     for (int step = 0; step < s->T; step++) {
         size_t row = (size_t)step * B;
         if (ccx_env_get_eliminated_set(t->env, NULL, B, s->sets_dev, 0, err) ||
@@ -278,7 +262,7 @@ static int learn(ccx_trainer *t, az_state *s, ccx_iter_stats *st, ccx_error *err
                        (float)(c->az_l2_weight > 0 ? c->az_l2_weight / ccx_trainer_lr(t) : 0),
                        (float)c->max_grad_norm};
     ccx_rng rng;
-    ccx_rng_seed(&rng, update_seed(t, 4));
+    ccx_rng_seed(&rng, ccx_trainer_update_seed(t, 4));
     ccx_ppo_loss_stats ls = {0};
     double gn_sum = 0;
     int n = s->batch;

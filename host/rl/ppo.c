@@ -54,17 +54,6 @@ typedef struct {
     int *perm;                  /* [B] envs grouped by task, shuffled */
 } ppo_state;
 
-#define DEV_ALLOC(ptr, count)                                                                  \
-    do {                                                                                       \
-        (ptr) = ccx_env_buf_alloc(t->env, sizeof(*(ptr)) * (size_t)(count), err);            \
-        if (!(ptr)) return -1;                                                                 \
-    } while (0)
-#define HOST_ALLOC(ptr, count)                                                                 \
-    do {                                                                                       \
-        (ptr) = calloc((size_t)(count), sizeof(*(ptr)));                                       \
-        if (!(ptr)) return ccx_error_set(err, "ppo: out of memory");                          \
-    } while (0)
-
 static int ppo_init(ccx_trainer *t, void **out, ccx_error *err) {
     ppo_state *s = calloc(1, sizeof *s);
     if (!s) return ccx_error_set(err, "ppo: out of memory");
@@ -82,27 +71,27 @@ static int ppo_init(ccx_trainer *t, void **out, ccx_error *err) {
     s->rl = ccx_rl_create(s->replay, s->mb, t->n_pad, err);
     if (!s->rl) return -1;
 
-    DEV_ALLOC(s->act, TB);
-    DEV_ALLOC(s->logp, TB);
-    DEV_ALLOC(s->val, TB);
-    DEV_ALLOC(s->adv, TB);
-    DEV_ALLOC(s->ret, TB);
-    DEV_ALLOC(s->cost, TB);
-    DEV_ALLOC(s->valid, TB);
-    DEV_ALLOC(s->ids_dev, s->mb);
-    DEV_ALLOC(s->act_mb, s->mb);
-    DEV_ALLOC(s->dlogits, (size_t)s->mb * t->n_pad);
-    DEV_ALLOC(s->dvalue, s->mb);
-    HOST_ALLOC(s->h_act, TB);
-    HOST_ALLOC(s->h_logp, TB);
-    HOST_ALLOC(s->h_val, TB);
-    HOST_ALLOC(s->h_adv, TB);
-    HOST_ALLOC(s->h_ret, TB);
-    HOST_ALLOC(s->h_cost, TB);
-    HOST_ALLOC(s->h_valid, TB);
-    HOST_ALLOC(s->h_ids, s->mb);
-    HOST_ALLOC(s->order, s->T);
-    HOST_ALLOC(s->perm, s->B);
+    CCX_TRAINER_DEV_ALLOC(s->act, TB);
+    CCX_TRAINER_DEV_ALLOC(s->logp, TB);
+    CCX_TRAINER_DEV_ALLOC(s->val, TB);
+    CCX_TRAINER_DEV_ALLOC(s->adv, TB);
+    CCX_TRAINER_DEV_ALLOC(s->ret, TB);
+    CCX_TRAINER_DEV_ALLOC(s->cost, TB);
+    CCX_TRAINER_DEV_ALLOC(s->valid, TB);
+    CCX_TRAINER_DEV_ALLOC(s->ids_dev, s->mb);
+    CCX_TRAINER_DEV_ALLOC(s->act_mb, s->mb);
+    CCX_TRAINER_DEV_ALLOC(s->dlogits, (size_t)s->mb * t->n_pad);
+    CCX_TRAINER_DEV_ALLOC(s->dvalue, s->mb);
+    CCX_TRAINER_HOST_ALLOC(s->h_act, TB);
+    CCX_TRAINER_HOST_ALLOC(s->h_logp, TB);
+    CCX_TRAINER_HOST_ALLOC(s->h_val, TB);
+    CCX_TRAINER_HOST_ALLOC(s->h_adv, TB);
+    CCX_TRAINER_HOST_ALLOC(s->h_ret, TB);
+    CCX_TRAINER_HOST_ALLOC(s->h_cost, TB);
+    CCX_TRAINER_HOST_ALLOC(s->h_valid, TB);
+    CCX_TRAINER_HOST_ALLOC(s->h_ids, s->mb);
+    CCX_TRAINER_HOST_ALLOC(s->order, s->T);
+    CCX_TRAINER_HOST_ALLOC(s->perm, s->B);
     return 0;
 }
 
@@ -130,17 +119,11 @@ static void ppo_destroy(ccx_trainer *t, void *state) {
     free(s);
 }
 
-/* A seed for draw stream `what` of update u. */
-static uint64_t update_seed(const ccx_trainer *t, uint64_t what) {
-    uint64_t x = t->cfg.seed * 0x9E3779B97F4A7C15ull ^ ((uint64_t)t->update + 1) << 20 ^ what;
-    return ccx_splitmix64(&x);
-}
-
 /* ---- 1. rollout -------------------------------------------------------- */
 static int rollout(ccx_trainer *t, ppo_state *s, ccx_error *err) {
     const int B = s->B, N = t->n_pad;
     if (ccx_env_reset(t->env, NULL, err)) return -1;
-    uint64_t seed = update_seed(t, 1);
+    uint64_t seed = ccx_trainer_update_seed(t, 1);
     for (int step = 0; step < s->T; step++) {
         size_t row = (size_t)step * B;
         if (ccx_trainer_forward(t, t->env, B, err)) return -1;
@@ -300,7 +283,7 @@ static int ppo_iterate(ccx_trainer *t, void *state, ccx_iter_stats *st, ccx_erro
                        (float)t->cfg.eps, (float)t->cfg.weight_decay,
                        (float)t->cfg.max_grad_norm};
     ccx_rng rng;
-    ccx_rng_seed(&rng, update_seed(t, 2));
+    ccx_rng_seed(&rng, ccx_trainer_update_seed(t, 2));
     ccx_ppo_loss_stats total = {0};
     double grad_norm_sum = 0;
     int steps_taken = 0;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "lang/task.h"
 #include "nn/checkpoint.h"
 #include "util/clock.h"
+#include "util/rng.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -46,6 +48,11 @@ static int budget_spent(const ccx_trainer *t) {
     return (c->budget_updates > 0 && t->update >= c->budget_updates) ||
            (c->budget_env_steps > 0 && t->env_steps >= c->budget_env_steps) ||
            (c->budget_seconds > 0 && ccx_trainer_wall(t) >= c->budget_seconds);
+}
+
+uint64_t ccx_trainer_update_seed(const ccx_trainer *t, uint64_t stream) {
+    uint64_t x = t->cfg.seed * 0x9E3779B97F4A7C15ull ^ ((uint64_t)t->update + 1) << 20 ^ stream;
+    return ccx_splitmix64(&x);
 }
 
 double ccx_trainer_lr(const ccx_trainer *t) {
@@ -366,7 +373,8 @@ static int load_tasks(ccx_trainer *t, ccx_run_task_info *info, ccx_error *err) {
         ccx_run_task_info *in = &info[k];
         memset(in, 0, sizeof *in);
         snprintf(in->name, sizeof in->name, "%s", tk->name);
-        snprintf(in->path, sizeof in->path, "%.511s", path);
+        char abs[PATH_MAX]; /* tasks.json must work from any directory */
+        snprintf(in->path, sizeof in->path, "%.511s", realpath(path, abs) ? abs : path);
         ccx_graph_sha256(tk->graph, in->hash);
         in->n_intermediates = tk->n_intermediates;
         in->forward = tk->base.forward;
@@ -551,9 +559,9 @@ int ccx_train_main(const ccx_train_options *opt) {
     printf("run directory: %s\n", t->dir);
     fflush(stdout);
     if (!t->quiet)
-        fprintf(stderr, "ccx train: %s, %s, %d envs, %zu parameters, %s%s\n", t->cfg.algo,
+        fprintf(stderr, "ccx train: %s, %s, %d envs, %zu parameters%s%s\n", t->cfg.algo,
                 t->backend_note[0] ? t->backend_note : ccx_backend_name(t->backend), t->cfg.n_envs,
-                ccx_nn_layout_of(t->nn)->n_params, opt->resume_dir ? "resuming at update " : "",
+                ccx_nn_layout_of(t->nn)->n_params, opt->resume_dir ? ", resuming after update " : "",
                 opt->resume_dir ? (snprintf(msg, sizeof msg, "%ld", t->update), msg) : "");
 
     /* ---- metrics.csv */

@@ -114,6 +114,25 @@ double ccx_trainer_lr(const ccx_trainer *t);
 double ccx_trainer_budget_fraction(const ccx_trainer *t);
 /* Wall seconds of training so far (all processes of this run). */
 double ccx_trainer_wall(const ccx_trainer *t);
+/* A seed for draw stream `stream` of the update in progress: every random
+ * draw of an algorithm derives from (run.seed, update, stream), which is
+ * what makes a resumed run repeat an uninterrupted one. */
+uint64_t ccx_trainer_update_seed(const ccx_trainer *t, uint64_t stream);
+
+/* In an algorithm's init(t, ..., err): allocate count elements of *ptr in
+ * the backend's memory (freed with ccx_env_buf_free(t->env, ptr)) or on the
+ * host (calloc), returning -1 from the caller on failure. */
+#define CCX_TRAINER_DEV_ALLOC(ptr, count)                                                      \
+    do {                                                                                       \
+        (ptr) = ccx_env_buf_alloc(t->env, sizeof(*(ptr)) * (size_t)(count), err);            \
+        if (!(ptr)) return -1;                                                                 \
+    } while (0)
+#define CCX_TRAINER_HOST_ALLOC(ptr, count)                                                     \
+    do {                                                                                       \
+        (ptr) = calloc((size_t)(count), sizeof(*(ptr)));                                       \
+        if (!(ptr)) return ccx_error_set(err, "%s: out of memory", t->cfg.algo);              \
+    } while (0)
+
 /* Reward scale of task k (cost units per unit of reward). */
 static inline double ccx_trainer_reward_scale(const ccx_trainer *t, int k) {
     return t->task[k].reward_scale;
