@@ -82,5 +82,25 @@ rows=$(($(wc -l < "$tmp/runs/sig/metrics.csv") - 1))
 expect 0 "run directory" "$CCX" train --resume "$tmp/runs/sig" --set budget.updates=$((rows + 2)) --quiet
 check "resume appended 2 rows" "$([[ $(($(wc -l < "$tmp/runs/sig/metrics.csv") - 1)) -eq $((rows + 2)) ]]; echo $?)"
 
+# ... and the interrupted + resumed run has the uninterrupted run's metrics
+# (all but the time columns wall_s and steps_per_s)
+expect 0 "run directory" "$CCX" train "$tmp/tiny.yaml" --set run.name=whole --set budget.updates=$((rows + 2)) --quiet
+strip() { cut -d, -f1-2,5- "$1"; }
+check "interrupted + resumed run = uninterrupted run" "$(diff <(strip "$tmp/runs/sig/metrics.csv") <(strip "$tmp/runs/whole/metrics.csv") >&2; echo $?)"
+
+# Gumbel AlphaZero: a short run, then search-play on its checkpoint
+expect 0 "run directory" "$CCX" train "$tmp/tiny.yaml" --set run.name=az --set run.algo=alphazero \
+    --set alphazero.num_simulations=8 --set alphazero.num_considered=4 --set alphazero.batch_size=32 \
+    --set budget.updates=3 --quiet
+check "alphazero run keeps its replay ring" "$([[ -s $tmp/runs/az/checkpoints/latest.replay ]]; echo $?)"
+expect 0 "search-play" "$CCX" search-play "$tmp/runs/az/checkpoints/latest.safetensors" --task "$tmp/tiny.ccx" \
+    --simulations 8 --backend cpu -o "$tmp/sp.json"
+expect 0 "valid" "$CCX" cost "$tmp/tiny.ccx" --order "$tmp/sp.json"
+expect 0 "search-play" "$CCX" search-play "$tmp/runs/az/checkpoints/latest.safetensors" --task "$tmp/tiny.ccx" \
+    --simulations 8 --trees 4 --backend cpu
+expect 2 "--simulations must be" "$CCX" search-play "$tmp/runs/az/checkpoints/latest.safetensors" --task "$tmp/tiny.ccx" --simulations 0
+expect 2 "--task is required" "$CCX" search-play "$tmp/runs/az/checkpoints/latest.safetensors"
+expect 0 "usage: ccx search-play" "$CCX" search-play --help
+
 echo "cli_train: $pass passed, $fail failed"
 ((fail == 0))

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "az/gumbel.h"
 #include "cli/cli.h"
@@ -125,6 +126,7 @@ int ccx_cmd_search_play(int argc, char **argv) {
         free(step_cost);
         goto done;
     }
+    int tty = isatty(STDERR_FILENO); /* a progress counter only where someone watches */
     for (int step = 0; step < n_int; step++) {
         if (ccx_gumbel_search(search, env, (uint64_t)seed, (uint64_t)step, action, NULL, NULL,
                               NULL, &err) ||
@@ -138,9 +140,9 @@ int ccx_cmd_search_play(int argc, char **argv) {
             orders[(size_t)b * (n_int + 1) + step] = action[b] - g->n_inputs + 1;
             cost[b] += step_cost[b];
         }
-        fprintf(stderr, "\rccx search-play: move %d/%d", step + 1, n_int);
+        if (tty) fprintf(stderr, "\rccx search-play: move %d/%d", step + 1, n_int);
     }
-    fprintf(stderr, "\n");
+    if (tty) fprintf(stderr, "\n");
     free(step_cost);
     ccx_env_buf_free(env, cost_dev);
     int best = 0;
