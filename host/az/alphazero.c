@@ -274,7 +274,7 @@ static int learn(ccx_trainer *t, az_state *s, ccx_iter_stats *st, ccx_error *err
                            err) ||
             ccx_env_upload(s->train_env, s->z_dev, s->mb_z, sizeof(float) * n, err))
             return -1;
-        if (ccx_nn_zero_grad(t->nn, err) || ccx_trainer_forward(t, s->train_env, n, err)) return -1;
+        if (ccx_nn_zero_grad(t->nn, err) || ccx_trainer_forward(t, s->train_env, err)) return -1;
         if (ccx_rl_az_loss(s->rl, ccx_nn_logits_native(t->nn), ccx_nn_value_native(t->nn), n, s->N,
                            NULL, s->pi_dev, s->z_dev, (float)c->az_value_weight, 1.0f / (float)n,
                            s->dlogits, s->dvalue, &ls, err))

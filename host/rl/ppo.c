@@ -126,7 +126,7 @@ static int rollout(ccx_trainer *t, ppo_state *s, ccx_error *err) {
     uint64_t seed = ccx_trainer_update_seed(t, 1);
     for (int step = 0; step < s->T; step++) {
         size_t row = (size_t)step * B;
-        if (ccx_trainer_forward(t, t->env, B, err)) return -1;
+        if (ccx_trainer_forward(t, t->env, err)) return -1;
         /* actions [B] (-1 where the env's episode is over), their log p */
         if (ccx_rl_sample(t->rl, ccx_nn_logits_native(t->nn), B, N, 1.0f, seed, (uint64_t)step * B,
                           0, s->act + row, s->logp + row, err))
@@ -244,7 +244,7 @@ static int learn_minibatch(ccx_trainer *t, ppo_state *s, int m, const ccx_nn_ada
                               (float)(1.0 / (double)valid_rows)};
     for (int step = 0; step < last_step; step++) {
         size_t row = (size_t)step * s->B;
-        if (ccx_trainer_forward(t, s->replay, mb, err)) return -1;
+        if (ccx_trainer_forward(t, s->replay, err)) return -1;
         if (ccx_rl_ppo_loss(s->rl, &lp, ccx_nn_logits_native(t->nn), ccx_nn_value_native(t->nn),
                             mb, N, s->ids_dev, s->act + row, s->logp + row, s->adv + row,
                             s->ret + row, s->valid + row, s->dlogits, s->dvalue, ls, err))

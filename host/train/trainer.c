@@ -64,16 +64,18 @@ double ccx_trainer_lr(const ccx_trainer *t) {
     return c->lr;
 }
 
-int ccx_trainer_forward(ccx_trainer *t, ccx_env *env, int n, ccx_error *err) {
-    (void)n;
+int ccx_trainer_forward(ccx_trainer *t, ccx_env *env, ccx_error *err) {
+    int n = ccx_env_get_layout(env)->n_envs;
+    if (n > t->nn_max_batch)
+        return ccx_error_set(err, "internal: %d envs but observation buffers for %d", n,
+                             t->nn_max_batch);
     /* the env and the network run on their own streams: observe, wait,
      * run the network, wait (its outputs feed the env's stream next) */
     if (ccx_env_observe(env, NULL, 0, t->obs_features, t->obs_adj, CCX_ENV_DEFER, err) ||
         ccx_env_legal_mask(env, NULL, 0, t->obs_legal, CCX_ENV_DEFER, err) ||
         ccx_env_sync(env, err))
         return -1;
-    ccx_nn_obs obs = {ccx_env_get_layout(env)->n_envs, t->n_pad, t->obs_features, t->obs_adj,
-                      NULL, t->obs_legal};
+    ccx_nn_obs obs = {n, t->n_pad, t->obs_features, t->obs_adj, NULL, t->obs_legal};
     if (ccx_nn_forward_native(t->nn, &obs, err) || ccx_nn_sync(t->nn, err)) return -1;
     return 0;
 }

@@ -100,10 +100,11 @@ struct ccx_trainer {
     int quiet;
 };
 
-/* Observe envs ids (NULL = all n of env) of `env` into the trainer's
- * observation buffers and run the network on them (native memory);
- * logits/value via ccx_nn_logits_native / ccx_nn_value_native. */
-int ccx_trainer_forward(ccx_trainer *t, ccx_env *env, int n, ccx_error *err);
+/* Observe every env of `env` (at most nn_max_batch of them) into the
+ * trainer's observation buffers and run the network on them; the outputs
+ * are in backend memory (ccx_nn_logits_native / ccx_nn_value_native) and
+ * complete when this returns. */
+int ccx_trainer_forward(ccx_trainer *t, ccx_env *env, ccx_error *err);
 /* Offer a complete episode of task k: order = vertex numbers, cost its
  * total. Keeps the best (ties keep the earlier). */
 void ccx_trainer_offer_order(ccx_trainer *t, int task, const int32_t *order, int64_t cost,
