@@ -102,5 +102,17 @@ expect 2 "--simulations must be" "$CCX" search-play "$tmp/runs/az/checkpoints/la
 expect 2 "--task is required" "$CCX" search-play "$tmp/runs/az/checkpoints/latest.safetensors"
 expect 0 "usage: ccx search-play" "$CCX" search-play --help
 
+# a mixed batch: one agent over two graphs, a best order for each
+"$CCX" gen --inputs 2 --intermediates 8 --outputs 2 --seed 9 -o "$tmp/tiny2.ccx" >/dev/null
+expect 0 "run directory" "$CCX" train "$tmp/tiny.yaml" --set run.name=mix \
+    --set "run.tasks=[$tmp/tiny.ccx, $tmp/tiny2.ccx]" --set budget.updates=2 --quiet
+for t in tiny tiny2; do
+    check "mixed run has best_order.$t.json" "$([[ -s $tmp/runs/mix/best_order.$t.json ]]; echo $?)"
+done
+expect 2 "choose one with --task" "$CCX" export "$tmp/runs/mix"
+expect 0 "valid" "$CCX" cost "$tmp/tiny2.ccx" --order "$("$CCX" export "$tmp/runs/mix" --task tiny2 --format list)"
+expect 2 "reward.scale" "$CCX" train "$tmp/tiny.yaml" --set run.name=mixaz --set run.algo=alphazero \
+    --set "run.tasks=[$tmp/tiny.ccx, $tmp/tiny2.ccx]" --set alphazero.batch_size=32 --set budget.updates=1 --quiet
+
 echo "cli_train: $pass passed, $fail failed"
 ((fail == 0))

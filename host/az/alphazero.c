@@ -112,13 +112,7 @@ static int az_init(ccx_trainer *t, void **out, ccx_error *err) {
     s->transform = strcmp(c->az_value_transform, "log") == 0    ? VT_LOG
                    : strcmp(c->az_value_transform, "sqrt") == 0 ? VT_SQRT
                                                                 : VT_NONE;
-    if (t->n_tasks > 1)
-        for (int k = 1; k < t->n_tasks; k++)
-            if (fabs(t->task[k].reward_scale - t->task[0].reward_scale) >
-                1e-9 * t->task[0].reward_scale)
-                return ccx_error_set(err,
-                                     "alphazero over several tasks needs one reward scale: set "
-                                     "reward.scale (the tasks' automatic scales differ)");
+    /* one reward scale for all tasks: the trainer checks it (train_main) */
     ccx_gumbel_params gp;
     ccx_gumbel_params_default(&gp);
     gp.num_simulations = c->az_num_simulations;

@@ -533,6 +533,15 @@ int ccx_train_main(const ccx_train_options *opt) {
     /* ---- tasks, backend, envs, network */
     ccx_run_task_info info[CCX_CONFIG_MAX_TASKS];
     if (load_tasks(t, info, &err)) goto fail;
+    /* the search adds rewards of every tree in one unit */
+    for (int k = 1; k < t->n_tasks && strcmp(t->cfg.algo, "alphazero") == 0; k++)
+        if (t->task[k].reward_scale != t->task[0].reward_scale) {
+            ccx_error_set(&err, "reward.scale: alphazero over several tasks needs one reward "
+                                "scale, and the automatic ones differ (%s %g, %s %g): set it",
+                          t->task[0].name, t->task[0].reward_scale, t->task[k].name,
+                          t->task[k].reward_scale);
+            goto fail;
+        }
     rc = 1;
     if (ccx_backend_parse(t->cfg.backend, &t->backend, t->backend_note, sizeof t->backend_note,
                           &err))
