@@ -23,6 +23,8 @@
 #include <curand_kernel.h>
 #include <nvtx3/nvToolsExt.h>
 
+#include "cuda_check.cuh"
+
 #include <new>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,22 +59,6 @@ struct cuda_impl {
 
 cuda_impl *impl_of(const ccx_env *e) { return static_cast<cuda_impl *>(e->impl); }
 
-int cuda_fail(ccx_error *err, const char *what, cudaError_t e, int line) {
-    ccx_error_set(err, "CUDA error: %s failed (env_kernels.cu:%d): %s (%s)", what, line,
-                  cudaGetErrorString(e), cudaGetErrorName(e));
-    return -1;
-}
-
-#define CK(call)                                                         \
-    do {                                                                 \
-        cudaError_t ck_e_ = (call);                                      \
-        if (ck_e_ != cudaSuccess) return cuda_fail(err, #call, ck_e_, __LINE__); \
-    } while (0)
-
-struct Nvtx {
-    explicit Nvtx(const char *name) { nvtxRangePushA(name); }
-    ~Nvtx() { nvtxRangePop(); }
-};
 
 // Every array argument must be device (or managed) memory: a host pointer
 // would fault inside a kernel and poison the context.
@@ -717,7 +703,7 @@ int cuda_init_inner(ccx_env *e, const int32_t *goe, ccx_error *err) {
     }
     if (ce == cudaSuccess) ce = cudaStreamSynchronize(c->stream);
     (void)cudaFree(d_goe);
-    if (ce != cudaSuccess) return cuda_fail(err, "initialising the env states", ce, __LINE__);
+    if (ce != cudaSuccess) return ccx_cuda_fail(err, __FILE__, __LINE__, "initialising the env states", ce);
     return 0;
 }
 

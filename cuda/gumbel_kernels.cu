@@ -10,6 +10,8 @@
 #include <curand_kernel.h>
 #include <nvtx3/nvToolsExt.h>
 
+#include "cuda_check.cuh"
+
 #include <stdint.h>
 
 #include "az/gumbel_internal.h"
@@ -27,11 +29,6 @@ int launched(const char *what, ccx_error *err) {
     if (e == cudaSuccess) return 0;
     return ccx_error_set(err, "gumbel search: %s: %s", what, cudaGetErrorString(e));
 }
-
-struct Nvtx {
-    explicit Nvtx(const char *name) { nvtxRangePushA(name); }
-    ~Nvtx() { nvtxRangePop(); }
-};
 
 __global__ void k_root_init(ccx_gz_trees T, const float *logits, const float *value,
                             const uint8_t *legal, uint64_t seed, uint64_t counter) {

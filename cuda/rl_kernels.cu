@@ -18,6 +18,8 @@
 #include <curand_kernel.h>
 #include <nvtx3/nvToolsExt.h>
 
+#include "cuda_check.cuh"
+
 #include <limits.h>
 #include <math.h>
 #include <new>
@@ -40,22 +42,6 @@ constexpr unsigned FULL = 0xffffffffu;
 constexpr int WARPS = 4;         // rows (warps) per block
 constexpr int THREADS = 256;     // block size of thread-per-item kernels and the reduction
 
-int cuda_fail(ccx_error *err, const char *what, cudaError_t e, int line) {
-    ccx_error_set(err, "CUDA error: %s failed (rl_kernels.cu:%d): %s (%s)", what, line,
-                  cudaGetErrorString(e), cudaGetErrorName(e));
-    return -1;
-}
-
-#define CK(call)                                                                  \
-    do {                                                                          \
-        cudaError_t ck_e_ = (call);                                               \
-        if (ck_e_ != cudaSuccess) return cuda_fail(err, #call, ck_e_, __LINE__); \
-    } while (0)
-
-struct Nvtx {
-    explicit Nvtx(const char *name) { nvtxRangePushA(name); }
-    ~Nvtx() { nvtxRangePop(); }
-};
 
 // Every array argument must be device (or managed) memory: a host pointer
 // would fault inside a kernel and poison the context.

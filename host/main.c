@@ -20,7 +20,7 @@ static const struct {
     {"search", ccx_cmd_search, "search for a cheap order (sa, beam, rmk, exact)"},
     {"polish", ccx_cmd_polish, "improve a given order by local search"},
     {"bounds", ccx_cmd_bounds, "proven lower bound on the cost of any order"},
-    {"bench", ccx_cmd_bench, "benchmarks: game, env, nn, jacobian"},
+    {"bench", ccx_cmd_bench, "benchmarks: game, env, nn, jacobian, train"},
     {"plot", ccx_cmd_plot, "plot training runs (best and mean cost vs env steps)"},
     {"sweep-plan", ccx_cmd_sweep_plan, "expand a sweep file into runs (for scripts/sweep.sh)"},
     {"train", ccx_cmd_train, "train an agent (PPO) from a YAML config; writes a run directory"},

@@ -114,5 +114,10 @@ expect 0 "valid" "$CCX" cost "$tmp/tiny2.ccx" --order "$("$CCX" export "$tmp/run
 expect 2 "reward.scale" "$CCX" train "$tmp/tiny.yaml" --set run.name=mixaz --set run.algo=alphazero \
     --set "run.tasks=[$tmp/tiny.ccx, $tmp/tiny2.ccx]" --set alphazero.batch_size=32 --set budget.updates=1 --quiet
 
+# training throughput benchmark
+expect 0 "env_steps/s=" "$CCX" bench train "$tmp/tiny.yaml" --updates 2 --backend cpu
+expect 2 "--updates must be" "$CCX" bench train "$tmp/tiny.yaml" --updates 1
+expect 0 "usage: ccx bench train" "$CCX" bench train --help
+
 echo "cli_train: $pass passed, $fail failed"
 ((fail == 0))

@@ -69,6 +69,8 @@ int ccx_bench_jacobian(int argc, char **argv);
 int ccx_bench_env(int argc, char **argv);
 /* `ccx bench nn` (bench_nn.c); argv[0] = "nn" */
 int ccx_bench_nn(int argc, char **argv);
+/* `ccx bench train` (bench_train.c); argv[0] = "train" */
+int ccx_bench_train(int argc, char **argv);
 /* `ccx plot RUN_DIR... [--out FILE.png]` (cmd_plot.c) */
 int ccx_cmd_plot(int argc, char **argv);
 /* `ccx sweep-plan SWEEP.yaml`: one line per sweep point, for scripts/sweep.sh */

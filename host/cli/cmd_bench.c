@@ -1,6 +1,6 @@
 /* ccx bench game TASK [--seconds S] [--seed N] [--out FILE]
  * Eliminations per second of the CPU reference game over random legal
- * orders. Later issues add `bench env`, `bench nn`, `bench jacobian`. */
+ * orders. The other benchmarks (env, nn, jacobian, train) are bench_*.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +123,7 @@ int ccx_cmd_bench(int argc, char **argv) {
         {"jacobian", ccx_bench_jacobian},
         {"env", ccx_bench_env},
         {"nn", ccx_bench_nn},
+        {"train", ccx_bench_train},
     };
     size_t n = sizeof BENCHES / sizeof BENCHES[0];
     for (size_t i = 0; i < n; i++)

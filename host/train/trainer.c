@@ -567,7 +567,7 @@ int ccx_train_main(const ccx_train_options *opt) {
         if (ccx_train_config_write(&t->cfg, path, &err)) goto fail;
         if (ccx_run_write_tasks_json(t->dir, t->n_tasks, info, &err)) goto fail;
     }
-    printf("run directory: %s\n", t->dir);
+    if (!opt->silent) printf("run directory: %s\n", t->dir);
     fflush(stdout);
     if (!t->quiet)
         fprintf(stderr, "ccx train: %s, %s, %d envs, %zu parameters%s%s\n", t->cfg.algo,
@@ -681,8 +681,8 @@ int ccx_train_main(const ccx_train_options *opt) {
         if (ccx_plot_runs(1, dirs, NULL, &perr))
             fprintf(stderr, "ccx train: warning: no plot: %s\n", ccx_error_format(&perr, msg, sizeof msg));
     }
-    print_summary(t, stdout);
-    for (int k = 0; k < t->n_tasks; k++) {
+    if (!opt->silent) print_summary(t, stdout);
+    for (int k = 0; k < t->n_tasks && !opt->silent; k++) {
         char path[1100];
         best_order_path(t, k, path, sizeof path);
         if (t->task[k].best_cost != INT64_MAX) printf("best order: %s\n", path);
