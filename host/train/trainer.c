@@ -674,7 +674,7 @@ int ccx_train_main(const ccx_train_options *opt) {
         progress_text(t, text, sizeof text);
         ccx_progress_finish(progress, text);
     }
-    {
+    if (!opt->silent) {
         const char *dirs[] = {t->dir};
         ccx_error perr;
         ccx_error_clear(&perr);

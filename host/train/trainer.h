@@ -147,7 +147,7 @@ typedef struct {
     const char *const *sets;    /* "key=value" overrides */
     const char *backend;        /* NULL: the config's run.backend */
     int quiet;                  /* no progress line */
-    int silent;                 /* also nothing on stdout (ccx bench train) */
+    int silent;                 /* also nothing on stdout and no plot (ccx bench train) */
 } ccx_train_options;
 
 /* The whole `ccx train`: returns a CLI exit status (0 done, 1 runtime
