@@ -23,7 +23,7 @@ static const struct {
     {"bench", ccx_cmd_bench, "benchmarks: game, env, nn, jacobian, train"},
     {"plot", ccx_cmd_plot, "plot training runs (best and mean cost vs env steps)"},
     {"sweep-plan", ccx_cmd_sweep_plan, "expand a sweep file into runs (for scripts/sweep.sh)"},
-    {"train", ccx_cmd_train, "train an agent (PPO) from a YAML config; writes a run directory"},
+    {"train", ccx_cmd_train, "train an agent (PPO or Gumbel AlphaZero) from a YAML config"},
     {"eval", ccx_cmd_eval, "play a trained checkpoint on a task (greedy and sampled)"},
     {"search-play", ccx_cmd_search_play, "play a task with a trained network guiding Gumbel search"},
     {"export", ccx_cmd_export, "print or write the best order of a training run"},
@@ -38,7 +38,7 @@ static void usage(FILE *out) {
             "ccx finds cheap cross-country elimination orders for exact Jacobians.\n\n"
             "commands:\n");
     for (int i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+        fprintf(out, "  %-12s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
     fprintf(out,
             "\nTASK is a .ccx file or a task name from configs/tasks (e.g. RoeFlux_1d).\n"
             "Exit status: 0 success, 1 runtime failure, 2 bad input.\n");

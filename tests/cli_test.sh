@@ -12,7 +12,8 @@ for c in graph baselines cost gen; do
     expect 0 "usage: ccx $c" "$CCX" $c --help
     expect 0 "usage: ccx $c" "$CCX" help $c
 done
-expect 0 "usage: ccx bench game" "$CCX" bench --help
+expect 0 "usage: ccx bench BENCHMARK" "$CCX" bench --help
+expect 0 "usage: ccx bench game" "$CCX" bench game --help
 
 # baselines: the paper table, exactly
 out=$("$CCX" baselines RoeFlux_1d RobotArm_6DOF HumanHeartDipole PropaneCombustion)

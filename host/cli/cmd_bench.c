@@ -109,9 +109,20 @@ static int bench_game(int argc, char **argv) {
     return rc;
 }
 
+static void usage_all(FILE *out) {
+    fprintf(out,
+            "usage: ccx bench BENCHMARK [ARGS...]      (ccx bench BENCHMARK --help for each)\n\n"
+            "  game TASK          eliminations/s of the CPU reference game\n"
+            "  env                batched environments (--backend cpu|cuda, --sweep)\n"
+            "  nn                 policy/value network forward and backward samples/s\n"
+            "  jacobian TASK      ns/point of generated Jacobian code for given orders\n"
+            "  train CONFIG       training throughput: env steps/s and seconds per update\n\n"
+            "Results go to stdout; --out FILE appends them (results/bench/ by convention).\n");
+}
+
 int ccx_cmd_bench(int argc, char **argv) {
     if (argc < 2 || ccx_cli_is_help(argv[1])) {
-        usage(argc < 2 ? stderr : stdout);
+        usage_all(argc < 2 ? stderr : stdout);
         return argc < 2 ? CCX_EXIT_USAGE : CCX_EXIT_OK;
     }
     /* one entry per benchmark; each is its own function (bench_*.c) */
