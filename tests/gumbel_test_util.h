@@ -89,6 +89,18 @@ struct SearchOut {
     }
 };
 
+// A small policy/value network for evaluator tests (n_pad slots).
+inline ccx_nn_config tiny_net_config(int n_pad) {
+    ccx_nn_config c = ccx_nn_config_default();
+    c.n_pad = n_pad;
+    c.dim = 16;
+    c.n_layers = 1;
+    c.n_heads = 2;
+    c.mlp_dim = 32;
+    c.value_dim = 8;
+    return c;
+}
+
 inline int run_search(ccx_gumbel *g, ccx_env *roots, uint64_t seed, uint64_t counter, SearchOut *o,
                       std::string *msg = nullptr) {
     const ccx_env_layout *L = ccx_env_get_layout(roots);

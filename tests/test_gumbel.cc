@@ -514,13 +514,7 @@ TEST(GumbelSearch, NetworkEvaluatorRuns) {
     const int B = 3;
     EnvRunner roots(CCX_BACKEND_CPU, graphs, B);
     const int N = roots.L().n_pad;
-    ccx_nn_config c = ccx_nn_config_default();
-    c.n_pad = N;
-    c.dim = 16;
-    c.n_layers = 1;
-    c.n_heads = 2;
-    c.mlp_dim = 32;
-    c.value_dim = 8;
+    ccx_nn_config c = tiny_net_config(N);
     ccx_error err;
     ccx_nn *nn = ccx_nn_create(&c, CCX_NN_BACKEND_CPU, B, 3, 0, &err);
     ASSERT_NE(nn, nullptr) << err.msg;

@@ -184,13 +184,7 @@ TEST(GumbelCuda, NetworkEvaluatorRuns) {
     EnvRunner gpu(CCX_BACKEND_CUDA, graphs, B);
     ASSERT_NE(gpu.env, nullptr) << gpu.msg;
     const int N = gpu.L().n_pad;
-    ccx_nn_config c = ccx_nn_config_default();
-    c.n_pad = N;
-    c.dim = 16;
-    c.n_layers = 1;
-    c.n_heads = 2;
-    c.mlp_dim = 32;
-    c.value_dim = 8;
+    ccx_nn_config c = tiny_net_config(N);
     ccx_error err;
     ccx_nn *nn = ccx_nn_create(&c, CCX_NN_BACKEND_CUDA, B, 3, 0, &err);
     ASSERT_NE(nn, nullptr) << err.msg;

@@ -19,7 +19,8 @@
  *                 ring: states rebuilt from their eliminated sets, network
  *                 forward, policy cross-entropy + value_weight * value
  *                 loss (rl_ops.h), backward, AdamW (the L2 term is AdamW's
- *                 decoupled weight decay, alphazero.l2_weight).
+ *                 decoupled weight decay: every step shrinks the decayed
+ *                 weights by the fraction alphazero.l2_weight, whatever the lr).
  *
  * Draws derive from (run.seed, update) as in PPO; the replay ring is saved
  * beside each checkpoint, so a resumed run continues with its buffer. */

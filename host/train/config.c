@@ -85,7 +85,7 @@ static const key_def KEYS[] = {
     INT_("ppo.minibatches", minibatches, "4", 1, 1 << 20, "minibatches per epoch"),
     DBL_("ppo.ent_coef", ent_coef, "0.01", 0, 100, 0, "entropy bonus coefficient"),
     DBL_("ppo.vf_coef", vf_coef, "0.5", 0, 100, 0, "value loss coefficient"),
-    BOOL_("ppo.norm_adv", norm_adv, "true", "normalise advantages per minibatch"),
+    BOOL_("ppo.norm_adv", norm_adv, "true", "normalise advantages over each update's samples"),
     DBL_("ppo.target_kl", target_kl, "0", 0, 100, 0,
          "stop an update's epochs early above this approx. KL (0 = off)"),
     /* reward */
@@ -121,7 +121,7 @@ static const key_def KEYS[] = {
     INT_("alphazero.updates_per_iter", az_updates_per_iter, "4", 1, 1 << 20,
          "gradient steps per self-play iteration"),
     DBL_("alphazero.value_weight", az_value_weight, "1.0", 0, 1e6, 0, "value loss weight"),
-    DBL_("alphazero.l2_weight", az_l2_weight, "1e-4", 0, 1e3, 0, "L2 regularisation weight"),
+    DBL_("alphazero.l2_weight", az_l2_weight, "1e-4", 0, 1e3, 0, "L2 weight: each AdamW step shrinks the decayed weights by this fraction"),
 };
 #define N_KEYS (int)(sizeof KEYS / sizeof KEYS[0])
 

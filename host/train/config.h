@@ -104,7 +104,7 @@ typedef struct {
     int az_batch_size;            /* [256]  training minibatch */
     int az_updates_per_iter;      /* [4]    gradient steps per self-play iteration */
     double az_value_weight;       /* [1.0] */
-    double az_l2_weight;          /* [1e-4] */
+    double az_l2_weight;          /* [1e-4] per-step shrink of decayed weights (AdamW) */
 } ccx_train_config;
 
 /* Every key at its default (run.tasks empty: a config must set it). */

@@ -493,11 +493,6 @@ static const ccx_algo *algo_by_name(const char *name) {
     return NULL;
 }
 
-static int exit_code_for(const ccx_error *err) {
-    (void)err;
-    return 1;
-}
-
 int ccx_train_main(const ccx_train_options *opt) {
     ccx_trainer *t = calloc(1, sizeof *t);
     ccx_error err;
@@ -699,7 +694,6 @@ int ccx_train_main(const ccx_train_options *opt) {
 
 fail:
     fprintf(stderr, "ccx train: error: %s\n", ccx_error_format(&err, msg, sizeof msg));
-    if (rc != 2) rc = exit_code_for(&err);
 cleanup:
     ccx_progress_free(progress);
     ccx_metrics_close(metrics);
