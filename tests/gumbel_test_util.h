@@ -139,7 +139,7 @@ inline int64_t exhaustive_optimum(const ccx_graph *g) {
         for (int i = 0; i < m; i++)
             if (!(S >> i & 1)) {
                 size_t T = S | (size_t)1 << i;
-                reach[T] = std::min(reach[T], reach[S] + ccx_game_markowitz(&game, vert[i]));
+                reach[T] = std::min(reach[T], reach[S] + ccx_game_elim_cost(&game, vert[i]));
             }
     }
     ccx_game_free(&game);

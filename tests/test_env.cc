@@ -524,7 +524,7 @@ TEST(Env, ObservationsAndMasksMatchTheGame) {
             EXPECT_EQ(f[8], is_vertex ? (float)vertex / (float)g->n_vertices : 0.0f);
             EXPECT_EQ(f[9], is_vertex ? (float)(1 + g->vertices[vertex - 1].op) : 0.0f);
             if (is_vertex && kind == CCX_KIND_INTERMEDIATE)
-                EXPECT_EQ(ccx_game_markowitz(&game, vertex), (int64_t)in * out);
+                EXPECT_EQ(ccx_game_elim_cost(&game, vertex), (int64_t)in * out);
             EXPECT_EQ(mask[(size_t)b * NP + v], is_vertex ? gmask[vertex - 1] : 0);
             EXPECT_EQ(mask[(size_t)b * NP + v], f[2] == 1.0f ? 1 : 0);
             for (int k = 0; k < NP; k++) {

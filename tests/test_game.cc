@@ -48,8 +48,8 @@ TEST(Game, StepMaskDegreesAndFillIn) {
     std::vector<uint8_t> mask(4);
     ccx_game_legal_mask(&game, mask.data());
     EXPECT_EQ(mask, (std::vector<uint8_t>{1, 1, 0, 0}));
-    EXPECT_EQ(ccx_game_markowitz(&game, 1), 4);
-    EXPECT_EQ(ccx_game_markowitz(&game, 2), 2);
+    EXPECT_EQ(ccx_game_elim_cost(&game, 1), 4);
+    EXPECT_EQ(ccx_game_elim_cost(&game, 2), 2);
     EXPECT_EQ(ccx_game_step(&game, 3), -1);  // output
     EXPECT_EQ(ccx_game_step(&game, 0), -1);
     EXPECT_EQ(ccx_game_step(&game, 5), -1);
@@ -64,7 +64,7 @@ TEST(Game, StepMaskDegreesAndFillIn) {
     EXPECT_EQ(ccx_game_in_degree(&game, 4), 2);   // bipartite: a, b -> v4
     ccx_game_reset(&game);
     EXPECT_EQ(game.cost, 0);
-    EXPECT_EQ(ccx_game_markowitz(&game, 1), 4);
+    EXPECT_EQ(ccx_game_elim_cost(&game, 1), 4);
     ccx_game_free(&game);
 }
 

@@ -74,7 +74,7 @@ Brute Exhaust(const ccx_graph *g) {
             if (S >> i & 1) mask[b.vert[i] - 1] = 1;
         ccx_game_set_eliminated(&game.g, mask.data());
         for (int i = 0; i < b.m; i++)
-            if (!(S >> i & 1)) b.step[S][i] = ccx_game_markowitz(&game.g, b.vert[i]);
+            if (!(S >> i & 1)) b.step[S][i] = ccx_game_elim_cost(&game.g, b.vert[i]);
     }
     const int64_t INF = INT64_MAX / 4;
     b.reach.assign(full, INF);
@@ -144,7 +144,7 @@ TEST(Snapshot, SaveLoadAndSetEliminated) {
     EXPECT_EQ(b.g.remaining, a.g.remaining);
     for (int k = 1; k <= g->n_vertices; k++) {
         EXPECT_EQ(ccx_game_is_legal(&b.g, k), ccx_game_is_legal(&a.g, k));
-        EXPECT_EQ(ccx_game_markowitz(&b.g, k), ccx_game_markowitz(&a.g, k));
+        EXPECT_EQ(ccx_game_elim_cost(&b.g, k), ccx_game_elim_cost(&a.g, k));
     }
     // the state of a set does not depend on the order it was eliminated in
     std::vector<uint8_t> mask(g->n_vertices, 0);

@@ -242,7 +242,7 @@ int ccx_bench_jacobian(int argc, char **argv) {
     double *pts = NULL, *x = NULL, *y = NULL, *J = NULL, *Jref = NULL, *Sref = NULL;
     char dir[4096] = "", path[4200], qsrc[4300], qso[4300], qlog[4300], cmd[32768];
     ccx_error err;
-    ccx_baselines bl = {0, 0, 0};
+    ccx_baselines bl = {0, 0, 0, 0};
     char dev[256] = "";
 
     if (lang == CCX_LANG_CUDA && ccx_cuda_device_info(dev, sizeof dev) <= 0) {

@@ -1,8 +1,11 @@
-/* The elimination game on a dense padded bitset adjacency. The cost and the
- * fill-in of an elimination are defined once, in game/eliminate.h, which the
- * batched environments (env/) share. */
+/* The elimination game on a dense padded bitset adjacency, plus the record
+ * matrix of tensor graphs. The scalar rule (cost and fill-in) is defined
+ * once, in game/eliminate.h, which the batched environments (env/) share;
+ * the tensor rule is tensor_eliminate below, over the tables of
+ * game/sparsity.h. */
 #include "game/game.h"
 #include "game/eliminate.h"
+#include "game/sparsity.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,96 @@ static inline const uint32_t *crow(const uint32_t *m, const ccx_game *g, int nod
     return m + (size_t)node * g->words;
 }
 static inline void set_bit(uint32_t *r, int i) { r[i >> 5] |= 1u << (i & 31); }
+static inline int get_bit(const uint32_t *r, int i) { return (int)(r[i >> 5] >> (i & 31) & 1); }
+
+static inline int64_t cost_add(int64_t a, int64_t b) {
+    int64_t c = a + b;
+    return c > CCX_COST_MAX ? CCX_COST_MAX : c;
+}
+
+/* Per-graph tables and the initial records of a tensor graph. */
+static int init_records(ccx_game *game, const ccx_graph *g, ccx_error *err) {
+    const int N = game->n_pad, nn = game->n_nodes;
+    size_t cells = (size_t)N * N, bits = (size_t)N * game->words;
+    game->rtype = calloc(cells, 1);
+    game->rvar = calloc(cells, 1);
+    game->init_rtype = calloc(cells, 1);
+    game->init_rvar = calloc(cells, 1);
+    game->shape = calloc((size_t)N * 2, sizeof(int32_t));
+    game->pvar_off = calloc((size_t)N + 1, sizeof(int32_t));
+    game->pdims = malloc((size_t)(g->n_edges + 1) * 2 * sizeof(int32_t));
+    game->costly_preds = calloc(bits, sizeof(uint32_t));
+    game->costly_succs = calloc(bits, sizeof(uint32_t));
+    game->init_costly_preds = calloc(bits, sizeof(uint32_t));
+    game->init_costly_succs = calloc(bits, sizeof(uint32_t));
+    int *count = calloc((size_t)N + 1, sizeof(int));
+    if (!game->rtype || !game->rvar || !game->init_rtype || !game->init_rvar || !game->shape ||
+        !game->pvar_off || !game->pdims || !game->costly_preds || !game->costly_succs ||
+        !game->init_costly_preds || !game->init_costly_succs || !count) {
+        free(count);
+        return ccx_error_set(err, "out of memory creating the game for %s", g->task_name);
+    }
+    for (int x = 0; x < nn; x++) ccx_shape_record_dims(ccx_graph_node_shape(g, x), game->shape + 2 * x);
+    for (int x = nn; x < N; x++) game->shape[2 * x] = game->shape[2 * x + 1] = 1;
+    /* primal-dim variants: the distinct primal dims of each source's edges,
+     * grouped by source (edges are sorted by dst, so two passes) */
+    for (int i = 0; i < g->n_edges; i++) count[g->edges[i].src + 1]++;
+    for (int x = 0; x < N; x++) count[x + 1] += count[x];
+    int *fill = malloc((size_t)N * sizeof(int));
+    if (!fill) { free(count); return ccx_error_set(err, "out of memory"); }
+    int32_t *var_of_edge = malloc((size_t)(g->n_edges + 1) * sizeof(int32_t));
+    if (!var_of_edge) { free(count); free(fill); return ccx_error_set(err, "out of memory"); }
+    /* per source: its variants are appended in first-seen edge order */
+    int total = 0;
+    for (int x = 0; x < N; x++) fill[x] = 0;
+    int *src_list = malloc((size_t)(g->n_edges + 1) * sizeof(int));
+    if (!src_list) {
+        free(count); free(fill); free(var_of_edge);
+        return ccx_error_set(err, "out of memory");
+    }
+    for (int i = 0; i < g->n_edges; i++) src_list[count[g->edges[i].src] + fill[g->edges[i].src]++] = i;
+    int rc = 0;
+    for (int x = 0; x < N && rc == 0; x++) {
+        game->pvar_off[x] = total;
+        int nv = 0;
+        for (int k = count[x]; k < count[x + 1]; k++) {
+            const ccx_edge *e = &g->edges[src_list[k]];
+            int v = 0;
+            while (v < nv && (game->pdims[2 * (total + v)] != e->primal_d[0] ||
+                              game->pdims[2 * (total + v) + 1] != e->primal_d[1]))
+                v++;
+            if (v == nv) {
+                if (nv == 255) {
+                    char lb[32];
+                    rc = ccx_error_set(err, "%s: node %s has more than 255 distinct primal-dim "
+                                            "records", g->task_name,
+                                       ccx_graph_node_label(g, x, lb, sizeof lb));
+                    break;
+                }
+                game->pdims[2 * (total + nv)] = e->primal_d[0];
+                game->pdims[2 * (total + nv) + 1] = e->primal_d[1];
+                nv++;
+            }
+            var_of_edge[src_list[k]] = v;
+        }
+        total += nv;
+    }
+    game->pvar_off[N] = total;
+    if (rc == 0) {
+        for (int i = 0; i < g->n_edges; i++) {
+            const ccx_edge *e = &g->edges[i];
+            size_t c = (size_t)e->src * N + e->dst;
+            game->init_rtype[c] = e->type;
+            game->init_rvar[c] = (uint8_t)var_of_edge[i];
+            if (ccx_sp_costly(e->type)) {
+                set_bit(row(game->init_costly_succs, game, e->src), e->dst);
+                set_bit(row(game->init_costly_preds, game, e->dst), e->src);
+            }
+        }
+    }
+    free(count); free(fill); free(var_of_edge); free(src_list);
+    return rc;
+}
 
 int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err) {
     memset(game, 0, sizeof *game);
@@ -27,6 +120,7 @@ int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err) {
     game->n_nodes = n_nodes;
     game->n_pad = n_nodes < 32 ? 32 : (n_nodes + 31) / 32 * 32;
     game->words = game->n_pad / 32;
+    game->tensor = g->tensor;
     size_t cells = (size_t)game->n_pad * game->words;
     game->preds = calloc(cells, sizeof(uint32_t));
     game->succs = calloc(cells, sizeof(uint32_t));
@@ -41,6 +135,15 @@ int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err) {
         set_bit(row(game->init_succs, game, g->edges[i].src), g->edges[i].dst);
         set_bit(row(game->init_preds, game, g->edges[i].dst), g->edges[i].src);
     }
+    if (game->tensor) {
+        if (init_records(game, g, err)) {
+            ccx_game_free(game);
+            return -1;
+        }
+    } else {
+        game->costly_preds = game->preds; /* every scalar edge costs 1 */
+        game->costly_succs = game->succs;
+    }
     ccx_game_reset(game);
     return 0;
 }
@@ -51,6 +154,19 @@ void ccx_game_free(ccx_game *game) {
     free(game->init_preds);
     free(game->init_succs);
     free(game->kind);
+    if (game->tensor) {
+        free(game->costly_preds);
+        free(game->costly_succs);
+    }
+    free(game->rtype);
+    free(game->rvar);
+    free(game->shape);
+    free(game->pvar_off);
+    free(game->pdims);
+    free(game->init_rtype);
+    free(game->init_rvar);
+    free(game->init_costly_preds);
+    free(game->init_costly_succs);
     memset(game, 0, sizeof *game);
 }
 
@@ -58,6 +174,13 @@ void ccx_game_reset(ccx_game *game) {
     size_t bytes = (size_t)game->n_pad * game->words * sizeof(uint32_t);
     memcpy(game->preds, game->init_preds, bytes);
     memcpy(game->succs, game->init_succs, bytes);
+    if (game->tensor) {
+        size_t cells = (size_t)game->n_pad * game->n_pad;
+        memcpy(game->rtype, game->init_rtype, cells);
+        memcpy(game->rvar, game->init_rvar, cells);
+        memcpy(game->costly_preds, game->init_costly_preds, bytes);
+        memcpy(game->costly_succs, game->init_costly_succs, bytes);
+    }
     const ccx_graph *g = game->graph;
     memset(game->kind, CCX_KIND_PADDING, (size_t)game->n_pad);
     memset(game->kind, CCX_KIND_INPUT, (size_t)g->n_inputs);
@@ -85,18 +208,125 @@ int ccx_game_out_degree(const ccx_game *game, int vertex) {
     return ccx_popcount_row(crow(game->succs, game, game->n_inputs + vertex - 1), game->words);
 }
 
-int64_t ccx_game_markowitz(const ccx_game *game, int vertex) {
+/* The primal dims edge r -> c carries. */
+static inline const int32_t *edge_pdims(const ccx_game *g, int r, int c) {
+    return g->pdims + 2 * (g->pvar_off[r] + g->rvar[(size_t)r * g->n_pad + c]);
+}
+
+/* Sum of the pair costs of eliminating node j now (tensor graphs). */
+static int64_t tensor_cost(const ccx_game *g, int j) {
+    const int W = g->words, N = g->n_pad;
+    const uint32_t *pj = crow(g->preds, g, j), *sj = crow(g->succs, g, j);
+    int64_t cost = 0;
+    for (int ws = 0; ws < W; ws++)
+        for (uint32_t sb = sj[ws]; sb; sb &= sb - 1) {
+            int s = ws * 32 + __builtin_ctz(sb);
+            int to = g->rtype[(size_t)j * N + s];
+            const int32_t *vd = edge_pdims(g, j, s), *sd = g->shape + 2 * s;
+            for (int wp = 0; wp < W; wp++)
+                for (uint32_t pb = pj[wp]; pb; pb &= pb - 1) {
+                    int p = wp * 32 + __builtin_ctz(pb);
+                    cost = cost_add(cost, ccx_sp_pair_cost(g->rtype[(size_t)p * N + j], to, sd, vd,
+                                                           edge_pdims(g, p, j)));
+                }
+        }
+    return cost;
+}
+
+/* Eliminate node j of a tensor graph (TENSOR_MODEL.md §2): price every
+ * pred x succ pair and write the fill-in records, mark certainly-costly
+ * fill-in, then update the bitsets (ccx_eliminate_rows) and clear j's row
+ * and column of records. Rows p in P(j) and columns s in S(j) are never row
+ * or column j (the graph is a DAG), so the records read (p->j, j->s) are
+ * never the ones written. */
+static int64_t tensor_eliminate(ccx_game *g, int j) {
+    const int W = g->words, N = g->n_pad;
+    uint32_t *pj = row(g->preds, g, j), *sj = row(g->succs, g, j);
+    int64_t cost = 0;
+    for (int ws = 0; ws < W; ws++)
+        for (uint32_t sb = sj[ws]; sb; sb &= sb - 1) {
+            int s = ws * 32 + __builtin_ctz(sb);
+            int to = g->rtype[(size_t)j * N + s];
+            const int32_t *vd = edge_pdims(g, j, s), *sd = g->shape + 2 * s;
+            for (int wp = 0; wp < W; wp++)
+                for (uint32_t pb = pj[wp]; pb; pb &= pb - 1) {
+                    int p = wp * 32 + __builtin_ctz(pb);
+                    size_t pjc = (size_t)p * N + j, psc = (size_t)p * N + s;
+                    int ti = g->rtype[pjc];
+                    cost = cost_add(cost, ccx_sp_pair_cost(ti, to, sd, vd, edge_pdims(g, p, j)));
+                    g->rtype[psc] = (int8_t)ccx_sp_add(g->rtype[psc], ccx_sp_mul(ti, to));
+                    g->rvar[psc] = g->rvar[pjc];
+                }
+        }
+    /* certainly-costly fill-in: costly(p->s) |= costly(p->j) | costly(j->s) */
+    uint32_t cp[CCX_GAME_MAX_NODES / 32], cs[CCX_GAME_MAX_NODES / 32];
+    memcpy(cp, row(g->costly_preds, g, j), (size_t)W * sizeof(uint32_t));
+    memcpy(cs, row(g->costly_succs, g, j), (size_t)W * sizeof(uint32_t));
+    const uint32_t jmask = ~(1u << (j & 31));
+    const int jw = j >> 5;
+    for (int w = 0; w < W; w++) {
+        for (uint32_t bits = pj[w]; bits; bits &= bits - 1) {
+            int p = w * 32 + __builtin_ctz(bits);
+            uint32_t *r = row(g->costly_succs, g, p);
+            const uint32_t *add = get_bit(r, j) ? sj : cs;
+            for (int u = 0; u < W; u++) r[u] |= add[u];
+            r[jw] &= jmask;
+            g->rtype[(size_t)p * N + j] = 0;
+            g->rvar[(size_t)p * N + j] = 0;
+        }
+        for (uint32_t bits = sj[w]; bits; bits &= bits - 1) {
+            int s = w * 32 + __builtin_ctz(bits);
+            uint32_t *r = row(g->costly_preds, g, s);
+            const uint32_t *add = get_bit(r, j) ? pj : cp;
+            for (int u = 0; u < W; u++) r[u] |= add[u];
+            r[jw] &= jmask;
+            g->rtype[(size_t)j * N + s] = 0;
+            g->rvar[(size_t)j * N + s] = 0;
+        }
+    }
+    memset(row(g->costly_preds, g, j), 0, (size_t)W * sizeof(uint32_t));
+    memset(row(g->costly_succs, g, j), 0, (size_t)W * sizeof(uint32_t));
+    ccx_eliminate_rows(g->preds, g->succs, W, j);
+    return cost;
+}
+
+int64_t ccx_game_elim_cost(const ccx_game *game, int vertex) {
+    int j = game->n_inputs + vertex - 1;
+    if (game->tensor) return tensor_cost(game, j);
     return (int64_t)ccx_game_in_degree(game, vertex) * ccx_game_out_degree(game, vertex);
+}
+
+int64_t ccx_game_alphagrad_degree(const ccx_game *game, int vertex) {
+    if (!game->tensor)
+        return (int64_t)ccx_game_in_degree(game, vertex) * ccx_game_out_degree(game, vertex);
+    const int W = game->words, N = game->n_pad, j = game->n_inputs + vertex - 1;
+    const uint32_t *pj = crow(game->preds, game, j), *sj = crow(game->succs, game, j);
+    const int32_t *vs = game->shape + 2 * j;
+    int64_t out = 0, in = 0;
+    for (int w = 0; w < W; w++) {
+        for (uint32_t bits = sj[w]; bits; bits &= bits - 1) {
+            int s = w * 32 + __builtin_ctz(bits);
+            const int32_t *pd = edge_pdims(game, j, s);
+            out += ccx_sp_markowitz_count(game->rtype[(size_t)j * N + s], (int64_t)pd[0] * pd[1],
+                                          game->shape + 2 * s);
+        }
+        for (uint32_t bits = pj[w]; bits; bits &= bits - 1) {
+            int p = w * 32 + __builtin_ctz(bits);
+            in += ccx_sp_markowitz_count(game->rtype[(size_t)p * N + j], (int64_t)vs[0] * vs[1], vs);
+        }
+    }
+    return out * in;
 }
 
 int64_t ccx_game_step(ccx_game *game, int vertex) {
     if (!ccx_game_is_legal(game, vertex)) return -1;
     int j = game->n_inputs + vertex - 1;
-    /* the rule itself (cost |P|*|S|, fill-in, removal) is in eliminate.h */
-    int64_t cost = ccx_eliminate_rows(game->preds, game->succs, game->words, j);
+    /* scalar: the rule itself (cost |P|*|S|, fill-in, removal) is in eliminate.h */
+    int64_t cost = game->tensor ? tensor_eliminate(game, j)
+                                : ccx_eliminate_rows(game->preds, game->succs, game->words, j);
     game->kind[j] = CCX_KIND_ELIMINATED;
     game->remaining--;
-    game->cost += cost;
+    game->cost = cost_add(game->cost, cost);
     return cost;
 }
 
@@ -107,8 +337,33 @@ const char *ccx_baseline_name(ccx_baseline b) {
     case CCX_BASELINE_FORWARD: return "forward";
     case CCX_BASELINE_REVERSE: return "reverse";
     case CCX_BASELINE_MARKOWITZ: return "markowitz";
+    case CCX_BASELINE_GREEDY: return "greedy";
     }
     return "?";
+}
+
+const char *ccx_baseline_description(ccx_baseline b, int tensor) {
+    switch (b) {
+    case CCX_BASELINE_FORWARD: return "forward mode: vertices in increasing number";
+    case CCX_BASELINE_REVERSE: return "reverse mode: vertices in decreasing number";
+    case CCX_BASELINE_MARKOWITZ:
+        return tensor ? "AlphaGrad's minimal Markowitz: least in x out edge count first, a "
+                        "tensor-blind degree heuristic (TENSOR_MODEL.md 4)"
+                      : "minimal Markowitz: least |P|*|S| first, ties to the smallest number";
+    case CCX_BASELINE_GREEDY:
+        return tensor ? "tensor-aware greedy: the vertex cheapest to eliminate now under the "
+                        "real cost model first, ties to the smallest number"
+                      : "greedy on the real cost: on a scalar graph the same as minimal Markowitz";
+    }
+    return "?";
+}
+
+int64_t ccx_baselines_best(const ccx_baselines *b) {
+    int64_t m = b->forward;
+    if (b->reverse < m) m = b->reverse;
+    if (b->markowitz < m) m = b->markowitz;
+    if (b->greedy < m) m = b->greedy;
+    return m;
 }
 
 int64_t ccx_baseline_order(const ccx_graph *g, ccx_baseline which, int32_t *order,
@@ -125,14 +380,16 @@ int64_t ccx_baseline_order(const ccx_graph *g, ccx_baseline which, int32_t *orde
             }
         }
     } else {
-        /* minimal Markowitz: smallest current |P|*|S|, ties to the smallest number */
+        /* greedy on a key: the least key now, ties to the smallest number */
+        int64_t (*key)(const ccx_game *, int) =
+            which == CCX_BASELINE_MARKOWITZ ? ccx_game_alphagrad_degree : ccx_game_elim_cost;
         while (!ccx_game_done(&game)) {
             int best = 0;
-            int64_t best_deg = 0;
+            int64_t best_key = 0;
             for (int k = 1; k <= g->n_vertices; k++) {
                 if (!ccx_game_is_legal(&game, k)) continue;
-                int64_t d = ccx_game_markowitz(&game, k);
-                if (!best || d < best_deg) { best = k; best_deg = d; }
+                int64_t d = key(&game, k);
+                if (!best || d < best_key) { best = k; best_key = d; }
             }
             order[n++] = best;
             ccx_game_step(&game, best);
@@ -147,8 +404,10 @@ int ccx_baselines_compute(const ccx_graph *g, ccx_baselines *out, ccx_error *err
     int n = ccx_graph_n_intermediates(g);
     int32_t *order = malloc((size_t)(n ? n : 1) * sizeof(int32_t));
     if (!order) return ccx_error_set(err, "out of memory");
-    int64_t c[3];
-    for (int b = 0; b < 3; b++) {
+    int64_t c[CCX_N_BASELINES];
+    for (int b = 0; b < CCX_N_BASELINES; b++) {
+        /* on scalar graphs greedy is markowitz's order: no second run */
+        if (b == CCX_BASELINE_GREEDY && !g->tensor) { c[b] = c[CCX_BASELINE_MARKOWITZ]; continue; }
         c[b] = ccx_baseline_order(g, (ccx_baseline)b, order, err);
         if (c[b] < 0) { free(order); return -1; }
     }
@@ -156,6 +415,7 @@ int ccx_baselines_compute(const ccx_graph *g, ccx_baselines *out, ccx_error *err
     out->forward = c[0];
     out->reverse = c[1];
     out->markowitz = c[2];
+    out->greedy = c[3];
     return 0;
 }
 

@@ -1,14 +1,31 @@
-/* The elimination game, CPU reference (DESIGN.md "The elimination game").
+/* The elimination game, CPU reference (DESIGN.md "The elimination game",
+ * TENSOR_MODEL.md §2-4): the one place an elimination is priced.
  *
  * State is a dense padded adjacency over all nodes (inputs, then vertices),
  * n_pad = n_nodes rounded up to a multiple of 32, stored as bitset rows of
- * n_pad/32 32-bit words: preds[node] and succs[node]. This is the layout the
- * batched CPU and CUDA environments use (env/env.h); the rule below is
- * defined once, in game/eliminate.h (ccx_eliminate_rows), which this game and
- * the batched CPU environments share:
+ * n_pad/32 32-bit words: preds[node] and succs[node]. Two cost models:
  *
- *     cost(j) = |P(j)| * |S(j)|, fill-in p->s for all p in P(j), s in S(j),
- *     then every edge into and out of j is removed.
+ *   scalar graphs (every record dense 1x1): the bitsets are the whole state
+ *   and the rule is game/eliminate.h (ccx_eliminate_rows), shared with the
+ *   batched CPU environments:
+ *       cost(j) = |P(j)| * |S(j)|, fill-in p->s for all p in P(j), s in S(j),
+ *       then every edge into and out of j is removed.
+ *
+ *   tensor graphs: a dense padded record matrix beside the bitsets, row =
+ *   source, column = target: rtype (the sparsity type) and rvar (which of
+ *   the source's primal dims the record carries). A record's out dims are
+ *   always its target's shape (fill-in copies them from an edge into the
+ *   same target), and its primal dims one of the few its source's original
+ *   out-edges carry (fill-in copies them from an edge out of the same
+ *   source), so these two bytes and two per-graph tables hold the full
+ *   [type, o1, o2, p1, p2] record. Eliminating j costs the sum over
+ *   p in P(j), s in S(j) of the pair cost of (p->j, j->s) and writes
+ *   p->s = ADD[old p->s][MUL[p->j][j->s]] with p->j's primal dims
+ *   (game/sparsity.h has the tables).
+ *
+ * On scalar graphs the state after a set of eliminations depends only on
+ * the set; on tensor graphs the records also depend on the order (types
+ * merge differently), which the searches take into account.
  *
  * Vertices are addressed by their 1-based vertex number. */
 #ifndef CCX_GAME_GAME_H
@@ -35,6 +52,10 @@ typedef enum {
     CCX_KIND_ELIMINATED = 4,
 } ccx_node_kind;
 
+/* Costs saturate here (never reached by a real graph: shapes hold at most
+ * CCX_SHAPE_MAX_ELEMENTS elements, so one pair costs at most 2^60). */
+#define CCX_COST_MAX ((int64_t)1 << 62)
+
 typedef struct {
     const ccx_graph *graph;
     int n_inputs, n_vertices, n_nodes;
@@ -46,6 +67,21 @@ typedef struct {
     uint32_t *init_preds, *init_succs; /* reset template */
     int remaining;        /* intermediates not yet eliminated */
     int64_t cost;         /* accumulated cost of this episode */
+    /* ---- the record path (tensor graphs; NULL / 0 on scalar graphs) ---- */
+    int tensor;
+    int8_t *rtype;        /* [n_pad][n_pad] type of edge r -> c (row r = source), 0 = none */
+    uint8_t *rvar;        /* [n_pad][n_pad] the record's primal dims: variant rvar of r */
+    int32_t *shape;       /* [n_pad][2] record dims of each node (its in-edges' out dims) */
+    int32_t *pvar_off;    /* [n_pad + 1] node r's primal-dim variants: pdims[pvar_off[r]..] */
+    int32_t *pdims;       /* [variants][2] */
+    /* certainly-costly edges (ccx_sp_costly), for the lower bounds: p -> s is
+     * marked iff a path p -> .. -> s through eliminated vertices has an
+     * original costly record, so the edge's type is costly whatever the
+     * order (set-determined). On scalar graphs these alias preds/succs. */
+    uint32_t *costly_preds, *costly_succs;
+    int8_t *init_rtype;
+    uint8_t *init_rvar;
+    uint32_t *init_costly_preds, *init_costly_succs;
 } ccx_game;
 
 int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err);
@@ -55,8 +91,13 @@ void ccx_game_reset(ccx_game *game);
 int ccx_game_is_legal(const ccx_game *game, int vertex);
 /* mask[k-1] = legality of vertex k, for k = 1..n_vertices. */
 void ccx_game_legal_mask(const ccx_game *game, uint8_t *mask);
-/* |P(v)| * |S(v)| in the current state. */
-int64_t ccx_game_markowitz(const ccx_game *game, int vertex);
+/* What eliminating vertex now would cost: |P(v)| * |S(v)| on scalar
+ * graphs, the sum of the pair costs on tensor graphs. */
+int64_t ccx_game_elim_cost(const ccx_game *game, int vertex);
+/* AlphaGrad's minimal-Markowitz degree of vertex now (TENSOR_MODEL.md §4):
+ * (its out-edges' counts) * (its in-edges' counts), a tensor-blind degree;
+ * |P(v)| * |S(v)| on scalar graphs. */
+int64_t ccx_game_alphagrad_degree(const ccx_game *game, int vertex);
 int ccx_game_in_degree(const ccx_game *game, int vertex);
 int ccx_game_out_degree(const ccx_game *game, int vertex);
 /* Eliminate a legal vertex; returns its cost (>= 0), or -1 if illegal. */
@@ -64,32 +105,50 @@ int64_t ccx_game_step(ccx_game *game, int vertex);
 static inline int ccx_game_done(const ccx_game *game) { return game->remaining == 0; }
 
 /* ---- snapshots (game/snapshot.c; searches: prefix caches, beam states) ----
- * The mutable state (adjacency, kinds, remaining, cost) as a flat buffer of
- * ccx_game_state_size() bytes; load restores exactly what save stored (into
- * a game initialised for the same graph). */
+ * The mutable state (adjacency, kinds, records, remaining, cost) as a flat
+ * buffer of ccx_game_state_size() bytes; load restores exactly what save
+ * stored (into a game initialised for the same graph). */
 size_t ccx_game_state_size(const ccx_game *game);
 void ccx_game_save(const ccx_game *game, void *buf);
 void ccx_game_load(ccx_game *game, const void *buf);
+/* 1 iff the game's graph (edges, records, kinds) equals the one saved in
+ * buf; the accumulated cost is not compared. */
+int ccx_game_same_graph(const ccx_game *game, const void *buf);
+/* 64-bit hash of the game's graph (what ccx_game_same_graph compares). */
+uint64_t ccx_game_graph_hash(const ccx_game *game);
 /* Reset, then eliminate every vertex k with eliminated[k-1] != 0, in
- * increasing number. The graph after a set of eliminations depends only on
- * the set (p->s is an edge iff the original graph has a path p->..->s whose
- * interior lies in the set), so this is the state any order of the set
- * reaches; only the accumulated cost depends on the order. Returns the cost
- * of this replay, or -1 (state reset) if the set names a non-intermediate. */
+ * increasing number. On scalar graphs the graph after a set of
+ * eliminations depends only on the set (p->s is an edge iff the original
+ * graph has a path p->..->s whose interior lies in the set), so this is the
+ * state any order of the set reaches; only the accumulated cost depends on
+ * the order. On tensor graphs the edges and costly marks are those, but the
+ * record types are the increasing order's. Returns the cost of this replay,
+ * or -1 (state reset) if the set names a non-intermediate. */
 int64_t ccx_game_set_eliminated(ccx_game *game, const uint8_t *eliminated);
 
 /* ---- orders ---- */
+/* forward: increasing vertex number; reverse: decreasing; markowitz:
+ * AlphaGrad's minimal Markowitz (least ccx_game_alphagrad_degree first, ties
+ * to the smallest number; on scalar graphs the classic minimal Markowitz);
+ * greedy: the tensor-aware greedy (least ccx_game_elim_cost first, ties to
+ * the smallest number; on scalar graphs the same order as markowitz). */
 typedef enum {
     CCX_BASELINE_FORWARD = 0,
     CCX_BASELINE_REVERSE = 1,
     CCX_BASELINE_MARKOWITZ = 2,
+    CCX_BASELINE_GREEDY = 3,
 } ccx_baseline;
+#define CCX_N_BASELINES 4
 
 typedef struct {
-    int64_t forward, reverse, markowitz;
+    int64_t forward, reverse, markowitz, greedy;
 } ccx_baselines;
 
 const char *ccx_baseline_name(ccx_baseline b);
+/* One line saying what the baseline is (for listings and --help). */
+const char *ccx_baseline_description(ccx_baseline b, int tensor);
+/* The least of the four. */
+int64_t ccx_baselines_best(const ccx_baselines *b);
 /* Fill order[n_intermediates]; returns its cost, or -1 on failure. */
 int64_t ccx_baseline_order(const ccx_graph *g, ccx_baseline which, int32_t *order,
                            ccx_error *err);

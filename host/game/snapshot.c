@@ -1,39 +1,104 @@
 /* Snapshots of the elimination game (game.h): save/load of the mutable
- * state, and the state reached by a set of eliminations. Used by the
- * searches (search/) for prefix caches and beam states. The cost rule is
- * not here: every elimination goes through ccx_game_step. */
+ * state, comparison and hashing of the graph part, and the state reached by
+ * a set of eliminations. Used by the searches (search/) for prefix caches,
+ * beam states and exact-search keys. The cost rule is not here: every
+ * elimination goes through ccx_game_step.
+ *
+ * Layout: int64 remaining, int64 cost, then the graph part: preds and succs
+ * rows, kinds, and on tensor graphs the costly rows and the record rows
+ * (rtype, rvar). Only the n_nodes rows of each matrix are stored (the rows
+ * of padding nodes are always zero). */
 #include <string.h>
 
 #include "game/game.h"
 
+static size_t bit_rows(const ccx_game *g) { return (size_t)g->n_nodes * g->words * sizeof(uint32_t); }
+static size_t rec_rows(const ccx_game *g) { return (size_t)g->n_nodes * g->n_pad; }
+
+static size_t graph_part_size(const ccx_game *g) {
+    size_t n = 2 * bit_rows(g) + (size_t)g->n_nodes;
+    if (g->tensor) n += 2 * bit_rows(g) + 2 * rec_rows(g);
+    return n;
+}
+
 size_t ccx_game_state_size(const ccx_game *game) {
-    /* rows of padding nodes are always zero: only n_nodes rows are stored */
-    return 2 * sizeof(int64_t) + 2 * (size_t)game->n_nodes * game->words * sizeof(uint32_t) +
-           (size_t)game->n_nodes;
+    return 2 * sizeof(int64_t) + graph_part_size(game);
+}
+
+/* The graph part as (pointer, size) pieces, in buffer order. */
+static int pieces(const ccx_game *g, const void *ptr[7], size_t size[7]) {
+    int n = 0;
+    ptr[n] = g->preds; size[n++] = bit_rows(g);
+    ptr[n] = g->succs; size[n++] = bit_rows(g);
+    ptr[n] = g->kind; size[n++] = (size_t)g->n_nodes;
+    if (g->tensor) {
+        ptr[n] = g->costly_preds; size[n++] = bit_rows(g);
+        ptr[n] = g->costly_succs; size[n++] = bit_rows(g);
+        ptr[n] = g->rtype; size[n++] = rec_rows(g);
+        ptr[n] = g->rvar; size[n++] = rec_rows(g);
+    }
+    return n;
 }
 
 void ccx_game_save(const ccx_game *game, void *buf) {
-    size_t rows = (size_t)game->n_nodes * game->words * sizeof(uint32_t);
     unsigned char *b = buf;
     int64_t meta[2] = {game->remaining, game->cost};
     memcpy(b, meta, sizeof meta);
     b += sizeof meta;
-    memcpy(b, game->preds, rows);
-    memcpy(b + rows, game->succs, rows);
-    memcpy(b + 2 * rows, game->kind, (size_t)game->n_nodes);
+    const void *ptr[7];
+    size_t size[7];
+    for (int i = 0, n = pieces(game, ptr, size); i < n; i++) {
+        memcpy(b, ptr[i], size[i]);
+        b += size[i];
+    }
 }
 
 void ccx_game_load(ccx_game *game, const void *buf) {
-    size_t rows = (size_t)game->n_nodes * game->words * sizeof(uint32_t);
     const unsigned char *b = buf;
     int64_t meta[2];
     memcpy(meta, b, sizeof meta);
     b += sizeof meta;
     game->remaining = (int)meta[0];
     game->cost = meta[1];
-    memcpy(game->preds, b, rows);
-    memcpy(game->succs, b + rows, rows);
-    memcpy(game->kind, b + 2 * rows, (size_t)game->n_nodes);
+    const void *ptr[7];
+    size_t size[7];
+    for (int i = 0, n = pieces(game, ptr, size); i < n; i++) {
+        memcpy((void *)ptr[i], b, size[i]);
+        b += size[i];
+    }
+}
+
+int ccx_game_same_graph(const ccx_game *game, const void *buf) {
+    const unsigned char *b = (const unsigned char *)buf + 2 * sizeof(int64_t);
+    const void *ptr[7];
+    size_t size[7];
+    for (int i = 0, n = pieces(game, ptr, size); i < n; i++) {
+        if (memcmp(b, ptr[i], size[i]) != 0) return 0;
+        b += size[i];
+    }
+    return 1;
+}
+
+uint64_t ccx_game_graph_hash(const ccx_game *game) {
+    /* 64-bit FNV-1a over 8-byte words, with a final avalanche */
+    uint64_t h = 0xcbf29ce484222325ull;
+    const void *ptr[7];
+    size_t size[7];
+    for (int i = 0, n = pieces(game, ptr, size); i < n; i++) {
+        const unsigned char *p = ptr[i];
+        size_t k = 0;
+        for (; k + 8 <= size[i]; k += 8) {
+            uint64_t w;
+            memcpy(&w, p + k, 8);
+            h = (h ^ w) * 0x100000001b3ull;
+        }
+        for (; k < size[i]; k++) h = (h ^ p[k]) * 0x100000001b3ull;
+        h ^= (uint64_t)size[i];
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
 }
 
 int64_t ccx_game_set_eliminated(ccx_game *game, const uint8_t *eliminated) {

@@ -100,6 +100,7 @@ double ccx_op_value(ccx_op op, double a, double b, double param) {
     case CCX_OP_ATAN2: return atan2(a, b);
     case CCX_OP_MIN: return fmin(a, b);
     case CCX_OP_MAX: return fmax(a, b);
+    case CCX_OP_NONE:
     case CCX_OP_COUNT: break;
     }
     return NAN;
@@ -149,6 +150,7 @@ void ccx_op_partials(ccx_op op, double a, double b, double param, double *da,
     /* Ties split the derivative evenly, as JAX's min/max JVP does. */
     case CCX_OP_MIN: x = a < b ? 1.0 : (a == b ? 0.5 : 0.0); y = 1.0 - x; break;
     case CCX_OP_MAX: x = a > b ? 1.0 : (a == b ? 0.5 : 0.0); y = 1.0 - x; break;
+    case CCX_OP_NONE:
     case CCX_OP_COUNT: x = y = NAN; break;
     }
     if (da) *da = x;

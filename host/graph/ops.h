@@ -10,8 +10,9 @@ extern "C" {
 #endif
 
 typedef enum {
+    CCX_OP_NONE = -1, /* a graph-file primitive with no ccx op (not evaluable) */
     /* unary */
-    CCX_OP_NEG, CCX_OP_ABS, CCX_OP_SQRT, CCX_OP_EXP, CCX_OP_LOG, CCX_OP_LOG1P,
+    CCX_OP_NEG = 0, CCX_OP_ABS, CCX_OP_SQRT, CCX_OP_EXP, CCX_OP_LOG, CCX_OP_LOG1P,
     CCX_OP_SIN, CCX_OP_COS, CCX_OP_TAN, CCX_OP_ASIN, CCX_OP_ACOS, CCX_OP_ATAN,
     CCX_OP_SINH, CCX_OP_COSH, CCX_OP_TANH, CCX_OP_ASINH, CCX_OP_ACOSH,
     CCX_OP_ATANH, CCX_OP_LOGISTIC, CCX_OP_ERF,

@@ -193,6 +193,7 @@ static void value_expr(const emitter *e, const ccx_vertex *v, char *buf) {
     case CCX_OP_ATAN2: snprintf(buf, EXPR, "%s(%s, %s)", fn(e, "atan2"), A, B); return;
     case CCX_OP_MIN: snprintf(buf, EXPR, "%s(%s, %s)", fn(e, "fmin"), A, B); return;
     case CCX_OP_MAX: snprintf(buf, EXPR, "%s(%s, %s)", fn(e, "fmax"), A, B); return;
+    case CCX_OP_NONE:
     case CCX_OP_COUNT: break;
     }
     if (un) snprintf(buf, EXPR, "%s(%s)", fn(e, un), A);
@@ -291,6 +292,7 @@ static void partial_expr(const emitter *e, const ccx_vertex *v, const char *V, i
         else snprintf(buf, EXPR, "%s", t);
         return;
     }
+    case CCX_OP_NONE:
     case CCX_OP_COUNT: break;
     }
     snprintf(buf, EXPR, "0.0");

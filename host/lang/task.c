@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "lang/task.h"
+#include "io/graph_file.h"
 
 ccx_graph *ccx_task_load(const char *path, ccx_error *err) {
     FILE *f = fopen(path, "rb");
@@ -17,7 +18,7 @@ ccx_graph *ccx_task_load(const char *path, ccx_error *err) {
     char *buf = malloc(cap);
     while (buf) {
         if (len == cap) {
-            if (cap > CCX_TASK_MAX_BYTES) break;
+            if (cap > CCX_GRAPH_FILE_MAX_BYTES) break;
             char *p = realloc(buf, cap * 2);
             if (!p) { free(buf); buf = NULL; break; }
             buf = p;
@@ -38,7 +39,9 @@ ccx_graph *ccx_task_load(const char *path, ccx_error *err) {
         ccx_error_set_at(err, path, 0, 0, "cannot read task file (is it a directory?)");
         return NULL;
     }
-    ccx_graph *g = ccx_task_parse(buf, len, path, err);
+    /* a JSON object is a graph file (ccx's or AlphaGrad's), anything else a task file */
+    ccx_graph *g = ccx_graph_file_is_json(buf, len) ? ccx_graph_file_parse(buf, len, path, err)
+                                                    : ccx_task_parse(buf, len, path, err);
     free(buf);
     return g;
 }
@@ -63,14 +66,20 @@ int ccx_task_resolve(const char *arg, char *out, size_t out_size, ccx_error *err
 #endif
     };
     size_t n = strlen(arg);
-    int has_ext = n > 4 && strcmp(arg + n - 4, ".ccx") == 0;
+    int has_ext = (n > 4 && strcmp(arg + n - 4, ".ccx") == 0) ||
+                  (n > 5 && strcmp(arg + n - 5, ".json") == 0);
+    /* NAME: a task file NAME.ccx, else a graph file NAME.graph.json */
+    static const char *const EXT[2] = {".ccx", ".graph.json"};
     for (int i = 0; i < 3; i++) {
         if (!dirs[i]) continue;
-        char p[4096];
-        snprintf(p, sizeof p, "%s/%s%s", dirs[i], arg, has_ext ? "" : ".ccx");
-        if (is_file(p)) { snprintf(out, out_size, "%s", p); return 0; }
+        for (int e = 0; e < (has_ext ? 1 : 2); e++) {
+            char p[4096];
+            snprintf(p, sizeof p, "%s/%s%s", dirs[i], arg, has_ext ? "" : EXT[e]);
+            if (is_file(p)) { snprintf(out, out_size, "%s", p); return 0; }
+        }
     }
     return ccx_error_set(err,
                          "no task '%s': not a file, and no %s%s in $CCX_TASKS, ./configs/tasks "
-                         "or the source tree's configs/tasks", arg, arg, has_ext ? "" : ".ccx");
+                         "or the source tree's configs/tasks", arg, arg,
+                         has_ext ? "" : ".ccx or .graph.json");
 }

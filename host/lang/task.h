@@ -27,9 +27,10 @@ ccx_graph *ccx_task_parse(const char *text, size_t len, const char *filename,
                           ccx_error *err);
 ccx_graph *ccx_task_load(const char *path, ccx_error *err);
 
-/* Resolve a task argument: an existing path, else NAME or NAME.ccx under
- * $CCX_TASKS, ./configs/tasks, or the source tree's configs/tasks.
- * Writes the path into out; 0 on success. */
+/* Load a task file, or a graph file (a JSON object: io/graph_file.h). */
+/* Resolve a task argument: an existing path, else NAME, NAME.ccx or
+ * NAME.graph.json under $CCX_TASKS, ./configs/tasks, or the source tree's
+ * configs/tasks. Writes the path into out; 0 on success. */
 int ccx_task_resolve(const char *arg, char *out, size_t out_size, ccx_error *err);
 
 #ifdef __cplusplus

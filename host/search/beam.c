@@ -105,7 +105,7 @@ static int beam_run(beam_ctx *bc, int W) {
             int m = 0;
             for (int k = 1; k <= nv; k++) {
                 if (!ccx_game_is_legal(&bc->game, k)) continue;
-                int64_t dk = ccx_game_markowitz(&bc->game, k);
+                int64_t dk = ccx_game_elim_cost(&bc->game, k);
                 int at;
                 if (m < KC) at = m++;
                 else if (dk >= deg_k[KC - 1]) continue;

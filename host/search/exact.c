@@ -313,7 +313,7 @@ int ccx_search_exact(const ccx_graph *g, const ccx_search_params *p, ccx_search_
         for (int v = 1; v <= nv; v++) {
             if (!mask[v - 1] && !g->vertices[v - 1].is_output) {
                 if (dirty) { ccx_game_load(&game, snap); dirty = 0; }
-                int64_t mv = ccx_game_markowitz(&game, v), g2 = nd.g + mv;
+                int64_t mv = ccx_game_elim_cost(&game, v), g2 = nd.g + mv;
                 int64_t term = (int64_t)cin[v - 1] * cout[v - 1];
                 if (g2 + (h - term) >= ub) continue;
                 /* the parent's bound, less this step, bounds the child too */

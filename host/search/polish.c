@@ -59,7 +59,7 @@ int64_t ccx_search_window_dp(const ccx_graph *g, int32_t *order, int n, int w, d
                 }
                 for (int v = 0; v < w; v++) {
                     if (S >> v & 1) continue;
-                    int64_t c = best[S] + ccx_game_markowitz(&game, win[v]);
+                    int64_t c = best[S] + ccx_game_elim_cost(&game, win[v]);
                     size_t T = S | (size_t)1 << v;
                     if (c < best[T]) { best[T] = c; last[T] = (int8_t)v; }
                 }

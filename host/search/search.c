@@ -70,7 +70,7 @@ int64_t ccx_search_greedy(ccx_game *game, ccx_rng *rng, double tol, int32_t *out
     for (int k = 1; k <= nv; k++)
         if (ccx_game_is_legal(game, k)) {
             cand[m++] = k;
-            mk[k - 1] = ccx_game_markowitz(game, k);
+            mk[k - 1] = ccx_game_elim_cost(game, k);
         }
     int64_t total = 0;
     int n_out = 0;
@@ -102,7 +102,7 @@ int64_t ccx_search_greedy(ccx_game *game, ccx_rng *rng, double tol, int32_t *out
             for (uint32_t bits = nb[w]; bits; bits &= bits - 1) {
                 int node = w * 32 + __builtin_ctz(bits);
                 if (node >= nin && game->kind[node] == CCX_KIND_INTERMEDIATE)
-                    mk[node - nin] = ccx_game_markowitz(game, node - nin + 1);
+                    mk[node - nin] = ccx_game_elim_cost(game, node - nin + 1);
             }
     }
     return total;
