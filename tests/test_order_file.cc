@@ -287,14 +287,21 @@ TEST(OrderFile, ToJsonLayoutAndKeyOrder) {
     f.cost = 6;
     f.method = const_cast<char *>("reverse");
     f.has_baselines = 1;
-    f.baselines = {8, 6, 6};
+    f.baselines = {8, 6, 6, 6};
     char *json = ccx_order_to_json(&f);
     ASSERT_NE(json, nullptr);
     std::string want = std::string("{\n  \"task\": \"tiny\",\n  \"graph_sha256\": \"") + kHash +
                        "\",\n  \"n_vertices\": 4,\n  \"order\": [2, 1],\n  \"cost\": 6,\n"
                        "  \"method\": \"reverse\",\n"
-                       "  \"baselines\": {\"forward\": 8, \"reverse\": 6, \"markowitz\": 6}\n}\n";
+                       "  \"baselines\": {\"forward\": 8, \"reverse\": 6, \"markowitz\": 6, "
+                       "\"greedy\": 6}\n}\n";
     EXPECT_EQ(std::string(json), want);
+    free(json);
+    // A file from before the greedy baseline (greedy -1) is written as it was.
+    f.baselines.greedy = -1;
+    json = ccx_order_to_json(&f);
+    ASSERT_NE(json, nullptr);
+    EXPECT_EQ(std::string(json).find("greedy"), std::string::npos);
     free(json);
 
     // Absent keys are omitted.

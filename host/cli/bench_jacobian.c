@@ -230,7 +230,7 @@ int ccx_bench_jacobian(int argc, char **argv) {
         }
     if (points < 0) points = lang == CCX_LANG_CUDA ? 10000000L : 1000000L;
 
-    ccx_graph *g = ccx_cli_load_task(argv[optind]);
+    ccx_graph *g = ccx_cli_load_evaluable_task(argv[optind], "ccx bench jacobian");
     bench_order *ords = calloc((size_t)n_specs, sizeof *ords);
     if (!g || !ords) {
         for (int i = 0; i < n_specs; i++) free(specs[i]);

@@ -41,6 +41,17 @@ ccx_graph *ccx_cli_load_task(const char *arg) {
     return g;
 }
 
+ccx_graph *ccx_cli_load_evaluable_task(const char *arg, const char *what) {
+    ccx_graph *g = ccx_cli_load_task(arg);
+    ccx_error err;
+    if (g && ccx_graph_require_evaluable(g, what, &err)) {
+        ccx_cli_print_error(&err);
+        ccx_graph_free(g);
+        return NULL;
+    }
+    return g;
+}
+
 int ccx_cli_is_help(const char *s) {
     return strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0;
 }
@@ -74,7 +85,7 @@ int ccx_cli_load_order(const ccx_graph *g, const char *arg, ccx_order_file *out,
                        ccx_error *err) {
     memset(out, 0, sizeof *out);
     int rc = -1, baseline = 0;
-    for (int b = 0; b < 3 && !baseline; b++) {
+    for (int b = 0; b < CCX_N_BASELINES && !baseline; b++) {
         if (strcmp(arg, ccx_baseline_name((ccx_baseline)b)) != 0) continue;
         baseline = 1;
         int n = ccx_graph_n_intermediates(g);
@@ -91,7 +102,7 @@ int ccx_cli_load_order(const ccx_graph *g, const char *arg, ccx_order_file *out,
             rc = ccx_order_read(arg, out, err);
         else if (strspn(arg, "0123456789-+,[] \t\n") != strlen(arg) || !strpbrk(arg, "0123456789"))
             rc = ccx_error_set(err, "--order '%s' is neither a file, a list of vertex numbers nor "
-                                    "forward/reverse/markowitz", arg);
+                                    "forward/reverse/markowitz/greedy", arg);
         else
             rc = ccx_order_parse(arg, out, err);
     }

@@ -26,6 +26,10 @@ int ccx_cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Resolve and load a task argument (path or name); prints the error and
  * returns NULL on failure. */
 ccx_graph *ccx_cli_load_task(const char *arg);
+/* The same, refusing (with the message) a graph the Jacobian interpreter and
+ * code generation cannot run: a tensor graph, or a graph file whose vertices
+ * are not scalar ccx ops. `what` names the command in the message. */
+ccx_graph *ccx_cli_load_evaluable_task(const char *arg, const char *what);
 /* 1 if s is "-h" or "--help". */
 int ccx_cli_is_help(const char *s);
 /* Parse a whole decimal integer / double with range check; 0 on success. */
@@ -33,7 +37,7 @@ int ccx_cli_parse_long(const char *s, long lo, long hi, long *out);
 int ccx_cli_parse_double(const char *s, double lo, double hi, double *out);
 /* Load the --order argument for graph g: an order file (JSON or bare list;
  * "-" = stdin), a LIST of vertex numbers ("8,82,27" or "[8, 82, 27]"), or
- * forward | reverse | markowitz (then out->method is that name). The order is
+ * forward | reverse | markowitz | greedy (then out->method is that name). The order is
  * checked against g (ccx_order_check: hash, size, stated cost, validity) and
  * its cost stored in *cost. 0 on success; on failure err says why and *out is
  * empty. Free *out with ccx_order_file_free. */

@@ -9,8 +9,14 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: ccx baselines TASK... [--json]\n\n"
-            "Print the cost (multiplications) of forward mode, reverse mode and minimal\n"
-            "Markowitz elimination for each TASK, as a table.\n\n"
+            "Print the cost (multiplications) of the classic elimination orders for each\n"
+            "TASK (a task file, a graph file or a name in configs/tasks), as a table:\n"
+            "  forward     vertices in increasing number (forward mode)\n"
+            "  reverse     vertices in decreasing number (reverse mode)\n"
+            "  markowitz   minimal Markowitz; on tensor graphs AlphaGrad's version of it,\n"
+            "              a tensor-blind degree heuristic (TENSOR_MODEL.md 4)\n"
+            "  greedy      the vertex cheapest to eliminate now under the real cost model\n"
+            "              first (the tensor-aware greedy; = markowitz on scalar graphs)\n\n"
             "  --json       print a JSON array instead\n"
             "  -h, --help   this help\n");
 }
@@ -47,25 +53,32 @@ int ccx_cmd_baselines(int argc, char **argv) {
             const ccx_graph *g = graphs[i];
             char hex[65];
             ccx_graph_sha256(g, hex);
-            printf("  {\"task\": \"%s\", \"inputs\": %d, \"vertices\": %d, \"intermediates\": %d, "
-                   "\"outputs\": %d, \"forward\": %lld, \"reverse\": %lld, \"markowitz\": %lld, "
-                   "\"graph_sha256\": \"%s\"}%s\n",
-                   g->task_name, g->n_inputs, g->n_vertices, ccx_graph_n_intermediates(g),
-                   g->n_outputs, (long long)b[i].forward, (long long)b[i].reverse,
-                   (long long)b[i].markowitz, hex, i + 1 < n ? "," : "");
+            printf("  {\"task\": \"%s\", \"model\": \"%s\", \"inputs\": %d, \"vertices\": %d, "
+                   "\"intermediates\": %d, \"outputs\": %d, \"forward\": %lld, \"reverse\": %lld, "
+                   "\"markowitz\": %lld, \"greedy\": %lld, \"graph_sha256\": \"%s\"}%s\n",
+                   g->task_name, g->tensor ? "tensor" : "scalar", g->n_inputs, g->n_vertices,
+                   ccx_graph_n_intermediates(g), g->n_outputs, (long long)b[i].forward,
+                   (long long)b[i].reverse, (long long)b[i].markowitz, (long long)b[i].greedy, hex,
+                   i + 1 < n ? "," : "");
         }
         printf("]\n");
     } else if (rc == CCX_EXIT_OK) {
-        printf("%-20s %6s %9s %12s %8s %8s %10s\n", "task", "inputs", "vertices", "(elim + out)",
-               "forward", "reverse", "markowitz");
+        int any_tensor = 0;
+        printf("%-22s %6s %9s %12s %8s %8s %10s %8s  %s\n", "task", "inputs", "vertices",
+               "(elim + out)", "forward", "reverse", "markowitz", "greedy", "model");
         for (int i = 0; i < n; i++) {
             const ccx_graph *g = graphs[i];
             char split[32];
             snprintf(split, sizeof split, "(%d + %d)", ccx_graph_n_intermediates(g), g->n_outputs);
-            printf("%-20s %6d %9d %12s %8lld %8lld %10lld\n", g->task_name, g->n_inputs,
+            printf("%-22s %6d %9d %12s %8lld %8lld %10lld %8lld  %s\n", g->task_name, g->n_inputs,
                    g->n_vertices, split, (long long)b[i].forward, (long long)b[i].reverse,
-                   (long long)b[i].markowitz);
+                   (long long)b[i].markowitz, (long long)b[i].greedy,
+                   g->tensor ? "tensor" : "scalar");
+            any_tensor |= g->tensor;
         }
+        if (any_tensor)
+            printf("(tensor graphs: markowitz is AlphaGrad's tensor-blind degree heuristic, greedy "
+                   "the tensor-aware one)\n");
     }
     for (int i = 0; i < n; i++) ccx_graph_free(graphs[i]);
     free(graphs);

@@ -15,7 +15,9 @@ static void usage(FILE *out) {
             "sizes of the smallest vertex sets separating v from the inputs and from the\n"
             "outputs: when v is eliminated its predecessors and successors are such sets.\n"
             "lower_bound adds, over a matching of pairs (u, v), what eliminating either\n"
-            "one first forces on the other's cuts. No order costs less than lower_bound.\n\n"
+            "one first forces on the other's cuts. No order costs less than lower_bound.\n"
+            "On tensor graphs only edges of certainly-costly types count, and cut_out(v)\n"
+            "weighs each vertex by its shape's smaller dim (the least a pair costs).\n\n"
             "  --verbose    also list every intermediate: cut_in, cut_out, their product,\n"
             "               and |P|, |S| in the original graph\n"
             "  --json       print a JSON array instead\n"
@@ -43,8 +45,8 @@ int ccx_cmd_bounds(int argc, char **argv) {
     int rc = CCX_EXIT_OK;
     if (json) printf("[\n");
     else
-        printf("%-20s %11s %10s %8s %8s %10s\n", "task", "lower_bound", "per_vertex", "forward",
-               "reverse", "markowitz");
+        printf("%-22s %11s %10s %8s %8s %10s %8s\n", "task", "lower_bound", "per_vertex", "forward",
+               "reverse", "markowitz", "greedy");
     for (int t = 0; t < n && rc == CCX_EXIT_OK; t++) {
         ccx_graph *g = ccx_cli_load_task(argv[optind + t]);
         if (!g) { rc = CCX_EXIT_USAGE; break; }
@@ -61,9 +63,9 @@ int ccx_cmd_bounds(int argc, char **argv) {
             rc = CCX_EXIT_FAILURE;
         } else if (json) {
             printf("  {\"task\": \"%s\", \"lower_bound\": %lld, \"per_vertex\": %lld, "
-                   "\"forward\": %lld, \"reverse\": %lld, \"markowitz\": %lld",
+                   "\"forward\": %lld, \"reverse\": %lld, \"markowitz\": %lld, \"greedy\": %lld",
                    g->task_name, (long long)lb, (long long)pv, (long long)b.forward,
-                   (long long)b.reverse, (long long)b.markowitz);
+                   (long long)b.reverse, (long long)b.markowitz, (long long)b.greedy);
             if (verbose) {
                 printf(", \"terms\": [");
                 int first = 1;
@@ -77,8 +79,9 @@ int ccx_cmd_bounds(int argc, char **argv) {
             }
             printf("}%s\n", t + 1 < n ? "," : "");
         } else {
-            printf("%-20s %11lld %10lld %8lld %8lld %10lld\n", g->task_name, (long long)lb,
-                   (long long)pv, (long long)b.forward, (long long)b.reverse, (long long)b.markowitz);
+            printf("%-22s %11lld %10lld %8lld %8lld %10lld %8lld\n", g->task_name, (long long)lb,
+                   (long long)pv, (long long)b.forward, (long long)b.reverse, (long long)b.markowitz,
+                   (long long)b.greedy);
             if (verbose) {
                 ccx_game game;
                 if (ccx_game_init(&game, g, &err) == 0) {

@@ -70,7 +70,7 @@ int ccx_cmd_codegen(int argc, char **argv) {
     if (optind != argc - 1)
         return ccx_cli_usage_error("codegen", "expected exactly one TASK, got %d", argc - optind);
     if (!order_arg) return ccx_cli_usage_error("codegen", "--order is required");
-    ccx_graph *g = ccx_cli_load_task(argv[optind]);
+    ccx_graph *g = ccx_cli_load_evaluable_task(argv[optind], "ccx codegen");
     if (!g) return CCX_EXIT_USAGE;
 
     ccx_order_file of = {0};

@@ -1,4 +1,4 @@
-/* ccx cost TASK --order FILE|LIST|forward|reverse|markowitz [--json] [-o FILE] */
+/* ccx cost TASK --order FILE|LIST|forward|reverse|markowitz|greedy [--json] [-o FILE] */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +12,12 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: ccx cost TASK --order ORDER [--json] [-o FILE]\n\n"
             "Validate an elimination order for TASK and print its cost (multiplications)\n"
-            "beside the forward, reverse and minimal-Markowitz costs.\n\n"
+            "beside the forward, reverse, minimal-Markowitz and greedy costs (ccx baselines\n"
+            "--help says what each is).\n\n"
             "ORDER is one of\n"
             "  FILE                 an order file (JSON as written by ccx, or a bare list)\n"
             "  LIST                 vertex numbers, e.g. 8,82,27,... or \"[8, 82, 27]\"\n"
-            "  forward | reverse | markowitz   a baseline order\n\n"
+            "  forward | reverse | markowitz | greedy   a baseline order\n\n"
             "An order must name every intermediate vertex exactly once; the first\n"
             "offending entry is reported. An order file's graph_sha256, n_vertices and\n"
             "cost, when present, must match the task.\n\n"
@@ -81,6 +82,7 @@ int ccx_cmd_cost(int argc, char **argv) {
             print_vs("forward", rec.baselines.forward, rec.cost);
             print_vs("reverse", rec.baselines.reverse, rec.cost);
             print_vs("markowitz", rec.baselines.markowitz, rec.cost);
+            print_vs("greedy", rec.baselines.greedy, rec.cost);
         }
         if (out_path && ccx_order_write(out_path, &rec, &err)) {
             ccx_cli_print_error(&err);

@@ -100,7 +100,7 @@ int ccx_cmd_jacobian(int argc, char **argv) {
     if (optind != argc - 1)
         return ccx_cli_usage_error("jacobian", "expected exactly one TASK, got %d", argc - optind);
     if (!order_arg) return ccx_cli_usage_error("jacobian", "--order is required");
-    ccx_graph *g = ccx_cli_load_task(argv[optind]);
+    ccx_graph *g = ccx_cli_load_evaluable_task(argv[optind], "ccx jacobian");
     if (!g) return CCX_EXIT_USAGE;
 
     int n_in = g->n_inputs, n_out = g->n_outputs, rc = CCX_EXIT_OK, tries = 0;

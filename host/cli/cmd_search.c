@@ -85,6 +85,7 @@ int ccx_cli_search_report(const ccx_graph *g, const ccx_search_result *r, const 
     print_vs(f, "forward", rec.baselines.forward, rec.cost);
     print_vs(f, "reverse", rec.baselines.reverse, rec.cost);
     print_vs(f, "markowitz", rec.baselines.markowitz, rec.cost);
+    print_vs(f, "greedy", rec.baselines.greedy, rec.cost);
     if (out_path) fprintf(f, "order file  %s\n", out_path);
     fflush(f);
     ccx_order_file_free(&rec);

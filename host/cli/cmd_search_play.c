@@ -104,8 +104,7 @@ int ccx_cmd_search_play(int argc, char **argv) {
     if (!nn || ccx_nn_set_state(nn, ck.params, ck.m, ck.v, ck.step, &err)) goto done;
     ccx_baselines base;
     if (ccx_baselines_compute(g, &base, &err)) goto done;
-    int64_t best_base = base.forward < base.reverse ? base.forward : base.reverse;
-    if (base.markowitz < best_base) best_base = base.markowitz;
+    int64_t best_base = ccx_baselines_best(&base);
     ccx_gumbel_params gp;
     ccx_gumbel_params_default(&gp);
     gp.num_simulations = (int)sims;

@@ -116,6 +116,13 @@ ccx_env *ccx_env_create(ccx_backend backend, int n_envs, const ccx_graph *const 
             ccx_error_set(err, "graph %d is NULL", i);
             return NULL;
         }
+        if (graphs[i]->tensor) {
+            ccx_error_set(err, "%s is a tensor graph; the batched environments (training, "
+                               "`ccx bench env`, `ccx search --backend cuda`) play scalar graphs "
+                               "only so far. The single-game commands (baselines, cost, search, "
+                               "polish, bounds) take tensor graphs", graphs[i]->task_name);
+            return NULL;
+        }
         int nn = ccx_graph_n_nodes(graphs[i]);
         if (nn > CCX_GAME_MAX_NODES) {
             ccx_error_set(err, "graph %s has %d nodes; the dense environments hold at most %d",

@@ -434,6 +434,7 @@ void ccx_graph_free(ccx_graph *g) {
     free(g->edges);
     free(g->task_name);
     free(g->source_path);
+    free(g->origin);
     free(g);
 }
 
@@ -545,6 +546,7 @@ void ccx_graph_write_summary(const ccx_graph *g, FILE *out) {
     ccx_graph_sha256(g, hex);
     fprintf(out, "task           %s\n", g->task_name);
     if (g->source_path[0]) fprintf(out, "source         %s\n", g->source_path);
+    if (g->origin) fprintf(out, "origin         %s\n", g->origin);
     fprintf(out, "model          %s\n",
             g->tensor ? "tensor (edge records priced by the sparse-tensor tables)"
                       : "scalar (unit cost |P|*|S|)");

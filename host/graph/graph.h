@@ -94,6 +94,7 @@ static inline const ccx_operand *ccx_vertex_operand(const ccx_vertex *v, int i) 
 typedef struct {
     char *task_name;    /* file stem, e.g. "RoeFlux_1d" */
     char *source_path;  /* path it was loaded from ("" for in-memory text) */
+    char *origin;       /* where the graph came from (graph files), or NULL */
     int n_inputs;
     char **input_names;
     ccx_shape *input_shapes; /* [n_inputs] (rank 0 for task-language inputs) */

@@ -191,6 +191,8 @@ static ccx_graph *parse_ccx(const ctx *c, const cJSON *root) {
              ver ? (cJSON_IsNumber(ver) ? "another number" : type_name(ver)) : "no version");
         return NULL;
     }
+    const cJSON *origin = cJSON_GetObjectItemCaseSensitive(root, "origin");
+    if (origin && !cJSON_IsString(origin)) { fail(c, "$.origin: must be a string"); return NULL; }
     static const char *const KEYS[] = {"format", "version", "task", "origin", "inputs",
                                        "vertices", "outputs", "edges"};
     for (const cJSON *it = root->child; it; it = it->next) {
@@ -344,6 +346,11 @@ static ccx_graph *parse_ccx(const ctx *c, const cJSON *root) {
     }
     g = finish(c, b, task ? task->valuestring : stem, (const char *const *)edge_paths);
     b = NULL;
+    if (g && origin && !(g->origin = strdup(origin->valuestring))) {
+        ccx_graph_free(g);
+        g = NULL;
+        fail(c, "out of memory");
+    }
 done:
     ccx_graph_builder_free(b);
     if (edge_paths) for (int k = 0; k < n_e; k++) free(edge_paths[k]);
@@ -593,6 +600,24 @@ static ccx_graph *parse_alphagrad(const ctx *c, const cJSON *root) {
     stem_of(c->path, stem, sizeof stem);
     g = finish(c, b, cJSON_IsString(task) ? task->valuestring : stem, (const char *const *)edge_paths);
     b = NULL;
+    if (g) {
+        /* provenance, when the file says it (the reference files do) */
+        const cJSON *prov = cJSON_GetObjectItemCaseSensitive(root, "provenance");
+        const cJSON *bld = cJSON_GetObjectItemCaseSensitive(prov, "builder");
+        const cJSON *jax = cJSON_GetObjectItemCaseSensitive(prov, "jax");
+        const cJSON *agc = cJSON_GetObjectItemCaseSensitive(prov, "alphagrad_commit");
+        const char *base = strrchr(c->path, '/');
+        char text[768];
+        snprintf(text, sizeof text, "AlphaGrad graph tensor %s%s%s%s%s%s%s", base ? base + 1 : c->path,
+                 cJSON_IsString(bld) ? "; " : "", cJSON_IsString(bld) ? bld->valuestring : "",
+                 cJSON_IsString(agc) ? "; alphagrad " : "", cJSON_IsString(agc) ? agc->valuestring : "",
+                 cJSON_IsString(jax) ? "; jax " : "", cJSON_IsString(jax) ? jax->valuestring : "");
+        if (!(g->origin = strdup(text))) {
+            ccx_graph_free(g);
+            g = NULL;
+            fail(c, "out of memory");
+        }
+    }
 done:
     ccx_graph_builder_free(b);
     if (edge_paths) for (int k = 0; k < n_e; k++) free(edge_paths[k]);
@@ -664,7 +689,9 @@ char *ccx_graph_file_to_json(const ccx_graph *g) {
     cJSON_AddStringToObject(root, "format", "ccx-graph");
     cJSON_AddNumberToObject(root, "version", 1);
     cJSON_AddStringToObject(root, "task", g->task_name);
-    if (g->source_path[0]) {
+    if (g->origin) {
+        cJSON_AddStringToObject(root, "origin", g->origin);
+    } else if (g->source_path[0]) {
         const char *base = strrchr(g->source_path, '/');
         cJSON_AddStringToObject(root, "origin", base ? base + 1 : g->source_path);
     }

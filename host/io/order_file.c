@@ -312,6 +312,11 @@ static int get_baselines(const cJSON *item, ccx_order_file *out, ccx_error *err)
         if (!v) return ccx_error_set(err, "\"baselines\" lacks \"%s\"", names[i]);
         if (get_count(v, key, JSON_MAX_EXACT_INT, dst[i], err) != 0) return -1;
     }
+    /* the tensor-aware greedy came later: optional, -1 when absent */
+    const cJSON *gr = cJSON_GetObjectItemCaseSensitive(item, "greedy");
+    out->baselines.greedy = -1;
+    if (gr && get_count(gr, "baselines.greedy", JSON_MAX_EXACT_INT, &out->baselines.greedy, err))
+        return -1;
     out->has_baselines = 1;
     return 0;
 }
@@ -660,6 +665,10 @@ char *ccx_order_to_json(const ccx_order_file *f) {
         sb_int(&b, f->baselines.reverse);
         sb_put(&b, ", \"markowitz\": ");
         sb_int(&b, f->baselines.markowitz);
+        if (f->baselines.greedy >= 0) {
+            sb_put(&b, ", \"greedy\": ");
+            sb_int(&b, f->baselines.greedy);
+        }
         sb_put(&b, "}");
     }
 #undef KEY

@@ -1,6 +1,9 @@
 /* Order files (DESIGN.md "Files"): JSON
  *   {"task", "graph_sha256", "n_vertices", "order", "cost", "method",
- *    "baselines": {"forward", "reverse", "markowitz"}}
+ *    "baselines": {"forward", "reverse", "markowitz", "greedy"}}
+ * ("greedy", the tensor-aware greedy, is optional on import: -1 when absent;
+ * "markowitz" is AlphaGrad's minimal Markowitz, the classic one on scalar
+ * graphs).
  * Import also accepts a bare comma-separated list ("3, 1, 2" or "[3,1,2]"),
  * the form graphax's jacve(order=...) takes. */
 #ifndef CCX_IO_ORDER_FILE_H

@@ -146,6 +146,7 @@ void ccx_jac_plan_free(ccx_jac_plan *plan) {
 int ccx_jac_plan_build(const ccx_graph *g, const int32_t *order, int n, ccx_jac_plan *plan,
                        ccx_error *err) {
     memset(plan, 0, sizeof *plan);
+    if (ccx_graph_require_evaluable(g, "the Jacobian interpreter", err)) return -1;
     int64_t cost = 0;
     if (ccx_order_cost(g, order, n, &cost, err)) return -1;
     ccx_game game;
@@ -333,6 +334,7 @@ static int bad_vertex(const ccx_graph *g, const double *values, int k, const cha
 
 int ccx_jac_local(const ccx_graph *g, const double *x, double *values, double *partials,
                   ccx_error *err) {
+    if (ccx_graph_require_evaluable(g, "the Jacobian interpreter", err)) return -1;
     for (int i = 0; i < g->n_inputs; i++)
         if (!isfinite(x[i])) {
             char nb[32];

@@ -2,10 +2,28 @@
  * cut_in(v) * cut_out(v), the sizes of minimum vertex separators between
  * the inputs and v and between v and the outputs in the current graph.
  *
+ * Tensor graphs: only certainly-costly edges (game.h costly_preds/succs:
+ * types whose every pair costs >= 1 and whose products and merges stay
+ * such) are sure to cost when v is eliminated; an edge of another type may
+ * cost nothing. So cut_in(v) separates the inputs from v's costly
+ * predecessors (paths may use any edges, but must enter v by a costly
+ * edge), cut_out(v) likewise towards the outputs: when v is eliminated, each
+ * path that enters v by a costly edge gives v a costly predecessor (the
+ * path's last vertex still there; its edge to v is costly since a costly
+ * edge is on the way), so v's costly predecessors then are such a
+ * separator. Every costly pred x costly succ pair costs at least
+ * w(s) = min(s1, s2), the smaller dim of the successor's shape (every
+ * contraction mask of two costly types selects s1 or s2; checked on the
+ * tables by tests/test_tensor_game.cc), so cut_out(v) is a vertex-weighted
+ * separator, weights w (a unit-weight one on scalar graphs). The costly
+ * marks depend only on the set eliminated, and the cuts never shrink, as on
+ * scalar graphs, where every edge is costly and this is the bound above.
+ *
  * A minimum vertex separator is a maximum set of paths that share no vertex
- * but v (Menger), found as a unit-capacity max flow on the split graph:
- * every live node x becomes in(x) -> out(x) with capacity 1 (so inputs and
- * outputs can be cut too), every edge u -> w becomes out(u) -> in(w).
+ * but v (Menger), found as a max flow on the split graph: every live node x
+ * becomes in(x) -> out(x) with capacity 1 (cut_out: w(x)), so inputs and
+ * outputs can be cut too, every edge u -> w becomes out(u) -> in(w) (capacity
+ * 1; cut_out: unbounded).
  *   cut_in(v):  source S -> in(i) for every input i, sink in(v);
  *   cut_out(v): source out(v), sink T <- out(o) for every output o.
  * Flows are tiny (at most |P(v)| or |S(v)|), so plain BFS augmenting paths
@@ -23,7 +41,9 @@ struct ccx_bound_ws {
     int *head;            /* [n_split + 1] CSR offsets */
     int *adj;             /* [max_edges] edge ids by tail, CSR order */
     int *tail, *to;       /* [max_edges] */
-    uint8_t *cap;         /* [max_edges] residual capacity */
+    int32_t *cap;         /* [max_edges] residual capacity */
+    int32_t *wcap;        /* [max_edges] capacity in weighted (cut_out) flows */
+    uint8_t *costly;      /* [max_edges] the edge is certainly costly (tensor graphs) */
     int *queue, *prev_edge; /* [n_split] */
     int *deg;             /* [n_split] scratch for CSR build */
     uint32_t *reach;      /* [words] */
@@ -49,13 +69,16 @@ ccx_bound_ws *ccx_bound_ws_new(const ccx_game *game) {
     ws->adj = malloc((size_t)ws->max_edges * sizeof(int));
     ws->tail = malloc((size_t)ws->max_edges * sizeof(int));
     ws->to = malloc((size_t)ws->max_edges * sizeof(int));
-    ws->cap = malloc((size_t)ws->max_edges);
+    ws->cap = malloc((size_t)ws->max_edges * sizeof(int32_t));
+    ws->wcap = malloc((size_t)ws->max_edges * sizeof(int32_t));
+    ws->costly = malloc((size_t)ws->max_edges);
     ws->queue = malloc((size_t)ws->n_split * sizeof(int));
     ws->prev_edge = malloc((size_t)ws->n_split * sizeof(int));
     ws->deg = malloc((size_t)(ws->n_split + 1) * sizeof(int));
     ws->reach = malloc((size_t)ws->words * sizeof(uint32_t));
     ws->frontier = malloc((size_t)ws->words * sizeof(uint32_t));
-    if (!ws->head || !ws->adj || !ws->tail || !ws->to || !ws->cap || !ws->queue ||
+    if (!ws->head || !ws->adj || !ws->tail || !ws->to || !ws->cap || !ws->wcap || !ws->costly ||
+        !ws->queue ||
         !ws->prev_edge || !ws->deg || !ws->reach || !ws->frontier) {
         ccx_bound_ws_free(ws);
         return NULL;
@@ -65,7 +88,7 @@ ccx_bound_ws *ccx_bound_ws_new(const ccx_game *game) {
 
 void ccx_bound_ws_free(ccx_bound_ws *ws) {
     if (!ws) return;
-    free(ws->head); free(ws->adj); free(ws->tail); free(ws->to); free(ws->cap);
+    free(ws->head); free(ws->adj); free(ws->tail); free(ws->to); free(ws->cap); free(ws->wcap); free(ws->costly);
     free(ws->queue); free(ws->prev_edge); free(ws->deg); free(ws->reach); free(ws->frontier);
     free(ws->snap); free(ws->pcin); free(ws->pcout); free(ws->ta); free(ws->tb); free(ws->after);
     free(ws->prow); free(ws->srow);
@@ -78,13 +101,28 @@ static inline const uint32_t *prow(const ccx_game *g, int node) {
 static inline const uint32_t *srow(const ccx_game *g, int node) {
     return g->succs + (size_t)node * g->words;
 }
+static inline const uint32_t *cprow(const ccx_game *g, int node) {
+    return g->costly_preds + (size_t)node * g->words;
+}
+static inline const uint32_t *csrow(const ccx_game *g, int node) {
+    return g->costly_succs + (size_t)node * g->words;
+}
 static int popcount_row(const uint32_t *r, int words) {
     int c = 0;
     for (int w = 0; w < words; w++) c += __builtin_popcount(r[w]);
     return c;
 }
 
-static int add_edge(ccx_bound_ws *ws, int u, int v) {
+#define FLOW_INF (1 << 30)
+
+/* w(x): the least a costly pair with successor x costs (1 on scalar graphs) */
+static inline int32_t weight(const ccx_game *g, int x) {
+    if (!g->tensor) return 1;
+    int32_t a = g->shape[2 * x], b = g->shape[2 * x + 1];
+    return a < b ? a : b;
+}
+
+static int add_edge(ccx_bound_ws *ws, int u, int v, int costly, int32_t wcap) {
     if (ws->n_edges + 2 > ws->max_edges) {
         int m = ws->max_edges * 2;
         int *adj = realloc(ws->adj, (size_t)m * sizeof(int));
@@ -93,14 +131,20 @@ static int add_edge(ccx_bound_ws *ws, int u, int v) {
         if (tail) ws->tail = tail;
         int *to = realloc(ws->to, (size_t)m * sizeof(int));
         if (to) ws->to = to;
-        uint8_t *cap = realloc(ws->cap, (size_t)m);
+        int32_t *cap = realloc(ws->cap, (size_t)m * sizeof(int32_t));
         if (cap) ws->cap = cap;
-        if (!adj || !tail || !to || !cap) return -1;
+        int32_t *wc = realloc(ws->wcap, (size_t)m * sizeof(int32_t));
+        if (wc) ws->wcap = wc;
+        uint8_t *cst = realloc(ws->costly, (size_t)m);
+        if (cst) ws->costly = cst;
+        if (!adj || !tail || !to || !cap || !wc || !cst) return -1;
         ws->max_edges = m;
     }
     int e = ws->n_edges;
-    ws->tail[e] = u; ws->to[e] = v; ws->cap[e] = 1;
-    ws->tail[e + 1] = v; ws->to[e + 1] = u; ws->cap[e + 1] = 0;
+    ws->tail[e] = u; ws->to[e] = v; ws->cap[e] = 1; ws->costly[e] = (uint8_t)costly;
+    ws->tail[e + 1] = v; ws->to[e + 1] = u; ws->cap[e + 1] = 0; ws->costly[e + 1] = (uint8_t)costly;
+    ws->wcap[e] = wcap;
+    ws->wcap[e + 1] = 0;
     ws->n_edges += 2;
     return 0;
 }
@@ -112,14 +156,14 @@ static int build(ccx_bound_ws *ws, const ccx_game *g) {
     for (int x = 0; x < N; x++) {
         uint8_t k = g->kind[x];
         if (k == CCX_KIND_ELIMINATED || k == CCX_KIND_PADDING) continue;
-        if (add_edge(ws, 2 * x, 2 * x + 1)) return -1;
-        if (k == CCX_KIND_INPUT && add_edge(ws, S, 2 * x)) return -1;
-        if (k == CCX_KIND_OUTPUT && add_edge(ws, 2 * x + 1, T)) return -1;
-        const uint32_t *r = srow(g, x);
+        if (add_edge(ws, 2 * x, 2 * x + 1, 1, weight(g, x))) return -1;
+        if (k == CCX_KIND_INPUT && add_edge(ws, S, 2 * x, 1, FLOW_INF)) return -1;
+        if (k == CCX_KIND_OUTPUT && add_edge(ws, 2 * x + 1, T, 1, FLOW_INF)) return -1;
+        const uint32_t *r = srow(g, x), *c = csrow(g, x);
         for (int w = 0; w < ws->words; w++)
             for (uint32_t bits = r[w]; bits; bits &= bits - 1) {
                 int y = w * 32 + __builtin_ctz(bits);
-                if (add_edge(ws, 2 * x + 1, 2 * y)) return -1;
+                if (add_edge(ws, 2 * x + 1, 2 * y, (int)(c[w] >> (y & 31) & 1), FLOW_INF)) return -1;
             }
     }
     memset(ws->deg, 0, (size_t)(ws->n_split + 1) * sizeof(int));
@@ -132,10 +176,13 @@ static int build(ccx_bound_ws *ws, const ccx_game *g) {
     return 0;
 }
 
-/* Max flow source -> sink, stopping once it reaches `limit`. */
-static int max_flow(ccx_bound_ws *ws, int source, int sink, int limit) {
-    for (int e = 0; e < ws->n_edges; e++) ws->cap[e] = (e & 1) ? 0 : 1;
-    int flow = 0;
+/* Max flow source -> sink, stopping once it reaches `limit`; unit
+ * capacities, or the weighted ones (wcap). Edges into the sink or out of
+ * the source count only when certainly costly (node edges, S and T edges are
+ * always marked costly). */
+static int64_t max_flow(ccx_bound_ws *ws, int source, int sink, int64_t limit, int weighted) {
+    for (int e = 0; e < ws->n_edges; e++) ws->cap[e] = (e & 1) ? 0 : weighted ? ws->wcap[e] : 1;
+    int64_t flow = 0;
     while (flow < limit) {
         for (int u = 0; u < ws->n_split; u++) ws->prev_edge[u] = -1;
         int qh = 0, qt = 0;
@@ -145,6 +192,7 @@ static int max_flow(ccx_bound_ws *ws, int source, int sink, int limit) {
             int u = ws->queue[qh++];
             for (int a = ws->head[u]; a < ws->head[u + 1]; a++) {
                 int e = ws->adj[a], v = ws->to[e];
+                if (!ws->costly[e] && (v == sink || u == source)) continue;
                 if (ws->cap[e] && ws->prev_edge[v] == -1) {
                     ws->prev_edge[v] = e;
                     ws->queue[qt++] = v;
@@ -152,27 +200,43 @@ static int max_flow(ccx_bound_ws *ws, int source, int sink, int limit) {
             }
         }
         if (ws->prev_edge[sink] == -1) break;
+        int64_t push = limit - flow;
+        for (int v = sink; v != source; v = ws->tail[ws->prev_edge[v]])
+            if (ws->cap[ws->prev_edge[v]] < push) push = ws->cap[ws->prev_edge[v]];
         for (int v = sink; v != source;) {
             int e = ws->prev_edge[v];
-            ws->cap[e]--;
-            ws->cap[e ^ 1]++;
+            ws->cap[e] -= (int32_t)push;
+            ws->cap[e ^ 1] += (int32_t)push;
             v = ws->tail[e];
         }
-        flow++;
+        flow += push;
     }
     return flow;
 }
 
+/* Upper bounds of the cuts: the costly predecessors themselves, and the
+ * weight of the costly successors. */
+static int64_t in_limit(const ccx_game *g, int node) {
+    return popcount_row(cprow(g, node), g->words);
+}
+static int64_t out_limit(const ccx_game *g, int node) {
+    const uint32_t *r = csrow(g, node);
+    int64_t sum = 0;
+    for (int w = 0; w < g->words; w++)
+        for (uint32_t bits = r[w]; bits; bits &= bits - 1) sum += weight(g, w * 32 + __builtin_ctz(bits));
+    return sum;
+}
+
 static int cut_in_of(ccx_bound_ws *ws, const ccx_game *g, int node) {
-    int deg = popcount_row(prow(g, node), ws->words);
-    if (deg == 0) return 0;
-    return max_flow(ws, 2 * ws->n_nodes, 2 * node, deg);
+    int64_t lim = in_limit(g, node);
+    if (lim == 0) return 0;
+    return (int)max_flow(ws, 2 * ws->n_nodes, 2 * node, lim, 0);
 }
 
 static int cut_out_of(ccx_bound_ws *ws, const ccx_game *g, int node) {
-    int deg = popcount_row(srow(g, node), ws->words);
-    if (deg == 0) return 0;
-    return max_flow(ws, 2 * node + 1, 2 * ws->n_nodes + 1, deg);
+    int64_t lim = out_limit(g, node);
+    if (lim == 0) return 0;
+    return (int)max_flow(ws, 2 * node + 1, 2 * ws->n_nodes + 1, lim, 1);
 }
 
 int64_t ccx_bound_compute(ccx_bound_ws *ws, const ccx_game *g, int32_t *cut_in,
@@ -237,8 +301,8 @@ int64_t ccx_bound_update(ccx_bound_ws *ws, const ccx_game *g, int vertex,
                 if (node < nin || g->kind[node] != CCX_KIND_INTERMEDIATE) continue;
                 int k = node - nin + 1;
                 int32_t *c = dir == 0 ? &cut_in[k - 1] : &cut_out[k - 1];
-                int deg = popcount_row(dir == 0 ? prow(g, node) : srow(g, node), W);
-                if (*c >= deg) continue;
+                int64_t lim = dir == 0 ? in_limit(g, node) : out_limit(g, node);
+                if (*c >= lim) continue;
                 if (!ws->built && build(ws, g)) return -1;
                 int fresh = dir == 0 ? cut_in_of(ws, g, node) : cut_out_of(ws, g, node);
                 if (fresh > *c) *c = fresh;

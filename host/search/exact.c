@@ -1,9 +1,11 @@
 /* Exact search: A* over eliminated sets.
  *
- * A node is a set of eliminated intermediates (a bitset key; the graph
- * depends only on the set, so every order of it is the same node) with the
- * cheapest known cost g of reaching it and a lower bound h on the cost still
- * to pay (bounds.c):
+ * A node is a set of eliminated intermediates (a bitset key; on a scalar
+ * graph the graph depends only on the set, so every order of it is the same
+ * node; on a tensor graph the records also depend on the order, so the key
+ * adds a 64-bit hash of the node's graph and orders reaching different
+ * records are different nodes) with the cheapest known cost g of reaching
+ * it and a lower bound h on the cost still to pay (bounds.c):
  *   - every child gets the per-vertex cut bound of its graph, computed
  *     incrementally from its parent's (ccx_bound_update), or its parent's h
  *     less the step's cost if that is larger (h*(child) >= h*(parent) - c);
@@ -25,7 +27,7 @@
  * Stopping early (time, expansions or memory), the reported lower bound is
  * min(upper bound, least f on the open list).
  *
- * Each pop rebuilds the node's graph by replaying its set. */
+ * Each pop rebuilds the node's graph by replaying its path. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,7 +213,8 @@ int ccx_search_exact(const ccx_graph *g, const ccx_search_params *p, ccx_search_
     const size_t ss = ccx_game_state_size(&game);
     astar a;
     memset(&a, 0, sizeof a);
-    a.kw = (nv + 63) / 64;
+    const int set_words = (nv + 63) / 64;
+    a.kw = set_words + (game.tensor ? 1 : 0); /* tensor: + the graph hash */
     ccx_bound_ws *ws = ccx_bound_ws_new(&game);
     unsigned char *snap = malloc(ss);
     int32_t *cin = malloc((size_t)nv * sizeof(int32_t)), *cout = malloc((size_t)nv * sizeof(int32_t));
@@ -236,6 +239,7 @@ int ccx_search_exact(const ccx_graph *g, const ccx_search_params *p, ccx_search_
         if (h < 0) { rc = -1; goto done; }
         lb = h;
         memset(key, 0, (size_t)a.kw * 8);
+        if (game.tensor) key[set_words] = ccx_game_graph_hash(&game);
         size_t slot;
         lookup(&a, key, &slot);
         anode root = {0, h, -1, 0, 0, 0, 1};
@@ -275,12 +279,14 @@ int ccx_search_exact(const ccx_graph *g, const ccx_search_params *p, ccx_search_
             lb = ub;
             break;
         }
-        /* the node's graph */
+        /* the node's graph: replay its path */
         /* a copy: inserting children may move a.keys */
         uint64_t *xk = xkey;
         memcpy(xk, a.keys + (size_t)x * a.kw, (size_t)a.kw * 8);
         for (int k = 1; k <= nv; k++) mask[k - 1] = (uint8_t)(xk[(k - 1) >> 6] >> ((k - 1) & 63) & 1);
-        ccx_game_set_eliminated(&game, mask);
+        path_of(&a, x, path);
+        ccx_game_reset(&game);
+        for (int d = 0; d < nd.depth; d++) ccx_game_step(&game, path[d]);
         if (!nd.strong) {
             /* first pop: the pair bound; if it lifts f, queue the node again */
             a.nodes[x].strong = 1;
@@ -320,6 +326,15 @@ int ccx_search_exact(const ccx_graph *g, const ccx_search_params *p, ccx_search_
                 int64_t inherited = nd.h - mv;
                 memcpy(key, xk, (size_t)a.kw * 8);
                 key[(v - 1) >> 6] |= 1ull << ((v - 1) & 63);
+                int node = nin + v - 1;
+                if (game.tensor) {
+                    /* the child's records decide its key: eliminate first */
+                    memcpy(prow, game.preds + (size_t)node * W, (size_t)W * 4);
+                    memcpy(srow, game.succs + (size_t)node * W, (size_t)W * 4);
+                    ccx_game_step(&game, v);
+                    dirty = 1;
+                    key[set_words] = ccx_game_graph_hash(&game);
+                }
                 size_t slot = 0;
                 int32_t y = lookup(&a, key, &slot);
                 if (y >= 0) {
@@ -334,11 +349,12 @@ int ccx_search_exact(const ccx_graph *g, const ccx_search_params *p, ccx_search_
                     if (g2 + ny->h < ub && heap_push(&a, g2 + ny->h, g2, y)) { rc = -1; break; }
                     continue;
                 }
-                int node = nin + v - 1;
-                memcpy(prow, game.preds + (size_t)node * W, (size_t)W * 4);
-                memcpy(srow, game.succs + (size_t)node * W, (size_t)W * 4);
-                ccx_game_step(&game, v);
-                dirty = 1;
+                if (!game.tensor) {
+                    memcpy(prow, game.preds + (size_t)node * W, (size_t)W * 4);
+                    memcpy(srow, game.succs + (size_t)node * W, (size_t)W * 4);
+                    ccx_game_step(&game, v);
+                    dirty = 1;
+                }
                 memcpy(cin2, cin, (size_t)nv * sizeof(int32_t));
                 memcpy(cout2, cout, (size_t)nv * sizeof(int32_t));
                 int64_t h2 = ccx_bound_update(ws, &game, v, prow, srow, cin2, cout2);

@@ -2,14 +2,20 @@
  * low-temperature annealing (sa.c) from the result. Never worse than the
  * input: every step keeps the best order seen, and the input is one.
  *
- * Window DP. Fix the vertices before position lo and after lo+w-1; the cost
- * of the positions after the window does not depend on how the window is
- * ordered (the graph after it depends only on the set), so the best order of
- * the window's w vertices is a shortest path over their subsets:
- *   best[S + v] = min(best[S] + markowitz(v in state(prefix + S)))
- * with state(prefix + S) built from state(prefix + S - one vertex) by a
+ * Window DP. Fix the vertices before position lo and after lo+w-1; on a
+ * scalar graph the cost of the positions after the window does not depend
+ * on how the window is ordered (the graph after it depends only on the set),
+ * so the best order of the window's w vertices is a shortest path over their
+ * subsets:
+ *   best[S + v] = min(best[S] + cost(v in state(prefix + S)))
+ * with state(prefix + S) built from the state of S's best predecessor by a
  * single elimination. 2^w game snapshots; w <= 16 (and less when the
- * snapshots would pass 64 MiB). */
+ * snapshots would pass 64 MiB).
+ *
+ * On a tensor graph the records depend on the order, not only on the set:
+ * the DP is then a heuristic over the best paths' states, and a reordering
+ * is kept only if replaying the window and everything after it from the
+ * prefix costs less than before. Either way the returned gain is exact. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,8 +56,9 @@ int64_t ccx_search_window_dp(const ccx_graph *g, int32_t *order, int n, int w, d
             for (size_t S = 1; S < n_sub; S++) best[S] = INT64_MAX;
             for (size_t S = 0; S + 1 < n_sub; S++) {
                 if (S) {
-                    int b = __builtin_ctzll((unsigned long long)S);
-                    ccx_game_load(&game, snap + (S & (S - 1)) * ss);
+                    /* the state along S's best path (any path on scalar graphs) */
+                    int b = last[S];
+                    ccx_game_load(&game, snap + (S & ~((size_t)1 << b)) * ss);
                     ccx_game_step(&game, win[b]);
                     ccx_game_save(&game, snap + S * ss);
                 } else {
@@ -71,7 +78,19 @@ int64_t ccx_search_window_dp(const ccx_graph *g, int32_t *order, int n, int w, d
                     order[lo + t] = win[(int)last[S]];
                     S &= ~((size_t)1 << last[S]);
                 }
-                sweep_gain += old - best[n_sub - 1];
+                if (!game.tensor) {
+                    sweep_gain += old - best[n_sub - 1];
+                } else {
+                    /* keep it only if the window and the rest now cost less */
+                    int64_t before = 0, after = 0;
+                    ccx_game_load(&game, snap);
+                    for (int t = 0; t < w; t++) before += ccx_game_step(&game, win[t]);
+                    for (int t = lo + w; t < n; t++) before += ccx_game_step(&game, order[t]);
+                    ccx_game_load(&game, snap);
+                    for (int t = lo; t < n; t++) after += ccx_game_step(&game, order[t]);
+                    if (after < before) sweep_gain += before - after;
+                    else memcpy(order + lo, win, (size_t)w * sizeof(int32_t));
+                }
             }
             if (lo + w >= n) break;
             /* advance the prefix state to the next window (the last one ends at n) */

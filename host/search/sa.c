@@ -5,10 +5,17 @@
  * permutations and the moves are
  *   insert: take the vertex at position i and put it at position j;
  *   swap:   exchange the vertices at positions i and j.
- * Both change only positions lo..hi = min(i,j)..max(i,j). The graph before
- * lo and the graph after hi depend only on the sets eliminated, which the
- * move leaves alone, so the cost changes only in the segment:
+ * Both change only positions lo..hi = min(i,j)..max(i,j). On a scalar graph
+ * the graph before lo and the graph after hi depend only on the sets
+ * eliminated, which the move leaves alone, so the cost changes only in the
+ * segment:
  *   delta = cost(new segment from the state before lo) - cost(old segment).
+ * On a tensor graph the records after hi may differ (types merge in order),
+ * so the old order after hi is replayed too, up to the first checkpoint
+ * whose state the new order reaches unchanged (usually the next one), and
+ * the delta covers that stretch; an accepted move's cost is always exact.
+ * The early give-up below then judges on a partial delta, which only makes
+ * the annealer refuse a few moves it might have taken.
  * A chain keeps a checkpoint (game snapshot) every K positions and the cost
  * of every step; a move loads the checkpoint at or before lo, replays up to
  * lo, then plays the new segment, giving up as soon as its cost passes the
@@ -46,6 +53,7 @@ typedef struct {
     const int32_t *nb;   /* neighbour lists (vertex numbers) of the original graph */
     const int *nb_head;  /* [n_vertices + 1] */
     int32_t *pos;        /* [n_vertices + 1] position of each vertex */
+    int end;             /* tensor graphs: the last chain_eval replayed up to end - 1 */
 } chain;
 
 static void chain_free(chain *c) {
@@ -110,13 +118,27 @@ static int64_t chain_eval(chain *c, int lo, int hi, int64_t limit) {
         fresh += ccx_game_step(&c->game, c->seg[t]);
         if (fresh > cap) return INT64_MAX;
     }
+    c->end = hi + 1;
+    if (!c->game.tensor) return fresh - old;
+    /* tensor graphs: replay the old order on until a checkpoint's state is
+     * reached unchanged (the rest then costs what it did) */
+    int p = hi + 1;
+    while (p < c->n) {
+        if (p % c->K == 0 && ccx_game_same_graph(&c->game, c->ck + (size_t)(p / c->K) * c->ss)) break;
+        fresh += ccx_game_step(&c->game, c->order[p]);
+        old += c->step[p];
+        p++;
+        if (fresh - old > limit) return INT64_MAX;
+    }
+    c->end = p;
     return fresh - old;
 }
 
+/* Apply the move chain_eval just priced (its segment is in seg). */
 static void chain_commit(chain *c, int lo, int hi, int64_t delta) {
     memcpy(c->order + lo, c->seg, (size_t)(hi - lo + 1) * sizeof(int32_t));
     for (int p = lo; p <= hi; p++) c->pos[c->order[p]] = p;
-    chain_replay(c, lo, hi);
+    chain_replay(c, lo, c->end - 1);
     c->cost += delta;
 }
 

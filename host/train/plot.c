@@ -73,7 +73,7 @@ static int add_task(char names[][64], int *n, const char *name) {
 static ccx_run_task_info task_info(const plot_run *runs, int n_runs, const char *task) {
     ccx_run_task_info r;
     memset(&r, 0, sizeof r);
-    r.forward = r.reverse = r.markowitz = -1;
+    r.forward = r.reverse = r.markowitz = r.greedy = -1;
     r.published = ccx_published_for(task);
     for (int i = 0; i < n_runs; i++)
         for (int j = 0; j < runs[i].n_info; j++)
@@ -270,6 +270,8 @@ int ccx_plot_runs(int n_runs, const char *const *run_dirs, const char *out_png, 
             {"forward", info.forward, "dt 4 lc rgb '#999999'"},
             {"reverse", info.reverse, "dt 4 lc rgb '#555555'"},
             {"markowitz", info.markowitz, "dt 4 lc rgb '#000000'"},
+            /* the tensor-aware greedy, where it differs from markowitz (tensor graphs) */
+            {"greedy", info.greedy != info.markowitz ? info.greedy : -1, "dt 3 lc rgb '#0066cc'"},
             {"AlphaGrad PPO", info.published.ppo, "dt 2 lw 1.5 lc rgb '#cc0000'"},
             {"AlphaGrad best", info.published.best, "dt 2 lw 1.5 lc rgb '#660066'"},
         };

@@ -42,9 +42,8 @@ enum { CCX_METRICS_N_PER_TASK = 5 };
 
 /* ---- published figures (AlphaGrad, arXiv 2406.05027) ----
  * By task name (case-sensitive, as the task files name them): PPO's best
- * (RoeFlux_1d 326, RobotArm_6DOF 247, HumanHeartDipole 161,
- * PropaneCombustion 92) and the best order AlphaGrad ever found (320, 231,
- * 148, 88: ../shared/reference/alphagrad_orders.json). -1 where unknown. */
+ * and the best result AlphaGrad ever logged, for the ten paper tasks
+ * (published.c; tests/data/alphagrad/TASKS.md). -1 where unknown. */
 typedef struct {
     long ppo, best;
 } ccx_published;
@@ -53,7 +52,7 @@ ccx_published ccx_published_for(const char *task_name);
 /* ---- tasks.json ----
  *   {"tasks": [{"name": "RoeFlux_1d", "path": "configs/tasks/RoeFlux_1d.ccx",
  *               "graph_sha256": "31e2...", "n_intermediates": 98,
- *               "forward": 620, "reverse": 364, "markowitz": 407,
+ *               "forward": 620, "reverse": 364, "markowitz": 407, "greedy": 407,
  *               "published": {"ppo": 326, "best": 320}}, ...]}
  * One entry per task in config order; "published" is null when neither
  * figure is known, and each figure is null where unknown (-1 in memory). */
@@ -62,7 +61,7 @@ typedef struct {
     char path[512];
     char hash[80];                    /* graph_sha256 (hex) */
     int n_intermediates;
-    long forward, reverse, markowitz; /* baseline costs */
+    long forward, reverse, markowitz, greedy; /* baseline costs (game.h) */
     ccx_published published;
 } ccx_run_task_info;
 /* Write dir/tasks.json (atomically). */

@@ -30,7 +30,8 @@ int ccx_run_write_tasks_json(const char *dir, int n, const ccx_run_task_info *ta
              cJSON_AddNumberToObject(o, "n_intermediates", t->n_intermediates) &&
              cJSON_AddItemToObject(o, "forward", num_or_null(t->forward)) &&
              cJSON_AddItemToObject(o, "reverse", num_or_null(t->reverse)) &&
-             cJSON_AddItemToObject(o, "markowitz", num_or_null(t->markowitz));
+             cJSON_AddItemToObject(o, "markowitz", num_or_null(t->markowitz)) &&
+             cJSON_AddItemToObject(o, "greedy", num_or_null(t->greedy));
         if (!ok) break;
         if (t->published.ppo < 0 && t->published.best < 0) {
             ok = cJSON_AddNullToObject(o, "published") != NULL;
@@ -118,6 +119,7 @@ int ccx_run_read_tasks_json(const char *dir, int max, ccx_run_task_info *tasks, 
         t->forward = get_long(o, "forward");
         t->reverse = get_long(o, "reverse");
         t->markowitz = get_long(o, "markowitz");
+        t->greedy = get_long(o, "greedy");
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "published");
         t->published.ppo = cJSON_IsObject(p) ? get_long(p, "ppo") : -1;
         t->published.best = cJSON_IsObject(p) ? get_long(p, "best") : -1;

@@ -358,9 +358,7 @@ static int load_tasks(ccx_trainer *t, ccx_run_task_info *info, ccx_error *err) {
                                  tk->name);
         if (ccx_baselines_compute(tk->graph, &tk->base, err)) return -1;
         tk->published = ccx_published_for(tk->name);
-        int64_t best = tk->base.forward;
-        if (tk->base.reverse < best) best = tk->base.reverse;
-        if (tk->base.markowitz < best) best = tk->base.markowitz;
+        int64_t best = ccx_baselines_best(&tk->base);
         /* auto: returns of about -1 (the best classic order's cost is one
          * unit), so the value head starts within reach of its targets */
         tk->reward_scale = t->cfg.reward_scale > 0 ? t->cfg.reward_scale : (double)best;
@@ -382,6 +380,7 @@ static int load_tasks(ccx_trainer *t, ccx_run_task_info *info, ccx_error *err) {
         in->forward = tk->base.forward;
         in->reverse = tk->base.reverse;
         in->markowitz = tk->base.markowitz;
+        in->greedy = tk->base.greedy;
         in->published = tk->published;
     }
     t->n_pad = (max_nodes + 31) / 32 * 32;
@@ -465,8 +464,8 @@ static void progress_text(const ccx_trainer *t, char *buf, size_t size) {
 }
 
 static void print_summary(const ccx_trainer *t, FILE *out) {
-    fprintf(out, "\n%-20s %8s %8s %9s %8s %8s %10s %12s %9s\n", "task", "forward", "reverse",
-            "markowitz", "best", "greedy", "alphagrad", "found at", "time");
+    fprintf(out, "\n%-20s %8s %8s %9s %8s %8s %8s %10s %12s %9s\n", "task", "forward", "reverse",
+            "markowitz", "greedy", "best", "policy", "alphagrad", "found at", "time");
     for (int k = 0; k < t->n_tasks; k++) {
         const ccx_train_task *tk = &t->task[k];
         char best[32] = "-", greedy[32] = "-", pub[32] = "-", at[32] = "-", when[32] = "-";
@@ -478,11 +477,12 @@ static void print_summary(const ccx_trainer *t, FILE *out) {
         if (tk->greedy_cost >= 0) snprintf(greedy, sizeof greedy, "%" PRId64, tk->greedy_cost);
         if (tk->published.ppo >= 0)
             snprintf(pub, sizeof pub, "%ld/%ld", tk->published.ppo, tk->published.best);
-        fprintf(out, "%-20s %8" PRId64 " %8" PRId64 " %9" PRId64 " %8s %8s %10s %12s %9s\n",
-                tk->name, tk->base.forward, tk->base.reverse, tk->base.markowitz, best, greedy,
-                pub, at, when);
+        fprintf(out, "%-20s %8" PRId64 " %8" PRId64 " %9" PRId64 " %8" PRId64 " %8s %8s %10s %12s %9s\n",
+                tk->name, tk->base.forward, tk->base.reverse, tk->base.markowitz, tk->base.greedy,
+                best, greedy, pub, at, when);
     }
-    fprintf(out, "(alphagrad: the paper's PPO figure / the best order AlphaGrad found)\n");
+    fprintf(out, "(greedy: the cheapest-first baseline; policy: the greedy policy's order; "
+                 "alphagrad: the paper's PPO figure / the best result AlphaGrad logged)\n");
 }
 
 /* ------------------------------------------------------------------ main -- */
