@@ -33,4 +33,20 @@ inline GraphPtr load_task(const std::string &name) {
     return GraphPtr(ccx_task_load(task_path(name).c_str(), &err));
 }
 
+// A file under tests/data (e.g. "alphagrad/f.json").
+inline std::string data_path(const std::string &rel) {
+    return std::string(CCX_SOURCE_DIR) + "/tests/data/" + rel;
+}
+
+// Load any task or graph file by path; on failure null, message in *err.
+inline GraphPtr load_graph(const std::string &path, ccx_error *err = nullptr) {
+    ccx_error local;
+    return GraphPtr(ccx_task_load(path.c_str(), err ? err : &local));
+}
+
+// The ten AlphaGrad graphs as AlphaGrad built them (tests/data/alphagrad).
+inline GraphPtr load_alphagrad(const std::string &task) {
+    return load_graph(data_path("alphagrad/" + task + ".json"));
+}
+
 #endif

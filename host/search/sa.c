@@ -33,6 +33,7 @@
  * generator (seed, r, t) and the best of a round is the least (cost,
  * thread), so a run with a fixed budget is deterministic for a given seed
  * and thread count. */
+#include <assert.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -54,6 +55,7 @@ typedef struct {
     const int *nb_head;  /* [n_vertices + 1] */
     int32_t *pos;        /* [n_vertices + 1] position of each vertex */
     int end;             /* tensor graphs: the last chain_eval replayed up to end - 1 */
+    uint64_t commits;
 } chain;
 
 static void chain_free(chain *c) {
@@ -140,6 +142,15 @@ static void chain_commit(chain *c, int lo, int hi, int64_t delta) {
     for (int p = lo; p <= hi; p++) c->pos[c->order[p]] = p;
     chain_replay(c, lo, c->end - 1);
     c->cost += delta;
+#ifndef NDEBUG
+    /* debug builds (the sanitizer tests): the incremental cost must be what
+     * a full replay gives, on scalar and tensor graphs alike */
+    if (++c->commits % 256 == 0) {
+        ccx_game_reset(&c->game);
+        for (int p = 0; p < c->n; p++) ccx_game_step(&c->game, c->order[p]);
+        assert(c->game.cost == c->cost);
+    }
+#endif
 }
 
 /* ---- one annealing run per thread per round ---- */
