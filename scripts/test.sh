@@ -2,9 +2,11 @@
 # Build and test everything:
 #   1. build/       default build (CUDA if nvcc is found), ctest
 #   2. build-asan/  AddressSanitizer + UBSan debug build, ctest
-#   3. build-fuzz/  libFuzzer smoke run of the task parser (needs clang)
+#   3. build-fuzz/  libFuzzer smoke runs of the task parser and the graph-file
+#                   reader (needs clang)
 # Usage: scripts/test.sh [--quick]     (--quick: stage 1 only)
-# Env:   CCX_FUZZ_SECONDS (default 45)
+# Env:   CCX_FUZZ_SECONDS (task parser, default 45), CCX_FUZZ_GRAPH_SECONDS (graph
+#        files, default 30)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CCX_ROOT"
@@ -13,7 +15,7 @@ quick=0
 for arg in "$@"; do
     case "$arg" in
         --quick) quick=1 ;;
-        -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) ccx_log "test.sh: unknown argument '$arg' (try --help)"; exit 2 ;;
     esac
 done
@@ -56,32 +58,39 @@ else
     if command -v clang >/dev/null 2>&1 && command -v clang++ >/dev/null 2>&1; then
         run_stage "build (build-fuzz/, clang + libFuzzer)"
         CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCCX_FUZZ=ON -DCCX_CUDA=OFF
-        cmake --build build-fuzz -j"$JOBS" --target fuzz_task
+        cmake --build build-fuzz -j"$JOBS" --target fuzz_task fuzz_graph
 
-        secs=${CCX_FUZZ_SECONDS:-45}
-        run_stage "fuzz smoke (fuzz_task, ${secs}s)"
-        corpus=$(mktemp -d "${TMPDIR:-/tmp}/ccx-fuzz-corpus.XXXXXX")
-        artifacts="build-fuzz/artifacts"
-        rm -rf -- "$artifacts"; mkdir -p "$artifacts"
+        # fuzz_smoke TARGET SECONDS SEED...: run TARGET from a fresh copy of the
+        # seed files; on a crash print the log and the reproducers and fail
+        fuzz_smoke() {
+            local target=$1 secs=$2; shift 2
+            run_stage "fuzz smoke ($target, ${secs}s)"
+            local corpus artifacts="build-fuzz/artifacts-$target" log="build-fuzz/$target.log"
+            corpus=$(mktemp -d "${TMPDIR:-/tmp}/ccx-fuzz-corpus.XXXXXX")
+            rm -rf -- "$artifacts"; mkdir -p "$artifacts"
+            (($#)) && cp -- "$@" "$corpus/"
+            echo "seed corpus: $# files -> $corpus; log: $log"
+            local fuzz_rc=0
+            "build-fuzz/$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+                -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" \
+                >"$log" 2>&1 || fuzz_rc=$?
+            if ((fuzz_rc != 0)); then
+                tail -n 80 "$log"
+                echo "$target FAILED (exit $fuzz_rc); reproducer(s) in $artifacts/:"
+                ls -l "$artifacts"
+                echo "(corpus kept in $corpus)"
+                exit 1
+            fi
+            grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|INFO: seed corpus' "$log" || true
+            rm -rf -- "$corpus"
+            echo "fuzz smoke: $target, no crash in ${secs}s"
+        }
         shopt -s nullglob
-        seeds=(tests/fuzz/corpus/* configs/tasks/*.ccx)
+        task_seeds=(tests/fuzz/corpus/* configs/tasks/*.ccx)
+        graph_seeds=(tests/fuzz/graph_corpus/*)
         shopt -u nullglob
-        ((${#seeds[@]})) && cp -- "${seeds[@]}" "$corpus/"
-        echo "seed corpus: ${#seeds[@]} files -> $corpus; log: build-fuzz/fuzz.log"
-        fuzz_rc=0
-        build-fuzz/fuzz_task -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-            -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" \
-            >build-fuzz/fuzz.log 2>&1 || fuzz_rc=$?
-        if ((fuzz_rc != 0)); then
-            tail -n 80 build-fuzz/fuzz.log
-            echo "fuzz_task FAILED (exit $fuzz_rc); reproducer(s) in $artifacts/:"
-            ls -l "$artifacts"
-            echo "(corpus kept in $corpus)"
-            exit 1
-        fi
-        grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|INFO: seed corpus' build-fuzz/fuzz.log || true
-        rm -rf -- "$corpus"
-        echo "fuzz smoke: no crash in ${secs}s"
+        fuzz_smoke fuzz_task "${CCX_FUZZ_SECONDS:-45}" "${task_seeds[@]}"
+        fuzz_smoke fuzz_graph "${CCX_FUZZ_GRAPH_SECONDS:-30}" "${graph_seeds[@]}"
         passed+=("fuzz")
     else
         echo "(clang not found: skipping the fuzz stage)"

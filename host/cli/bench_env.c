@@ -318,6 +318,13 @@ int ccx_bench_env(int argc, char **argv) {
     if (note[0]) fprintf(stderr, "%s\n", note);
     ccx_graph *g = ccx_cli_load_task(task);
     if (!g) return CCX_EXIT_USAGE;
+    if (g->tensor) {
+        fprintf(stderr, "ccx bench env: error: %s is a tensor graph; the batched environments take "
+                        "scalar graphs only so far (`ccx bench game %s` times the record path)\n",
+                g->task_name, g->task_name);
+        ccx_graph_free(g);
+        return CCX_EXIT_USAGE;
+    }
     if (ccx_graph_n_intermediates(g) == 0) {
         fprintf(stderr, "ccx bench env: error: %s has no intermediate vertices to eliminate\n", g->task_name);
         ccx_graph_free(g);

@@ -1,6 +1,7 @@
-/* ccx bench game TASK [--seconds S] [--seed N] [--out FILE]
+/* ccx bench game TASK... [--seconds S] [--seed N] [--out FILE]
  * Eliminations per second of the CPU reference game over random legal
- * orders. The other benchmarks (env, nn, jacobian, train) are bench_*.c. */
+ * orders: the bitset path on scalar graphs, the record path on tensor
+ * graphs. The other benchmarks (env, nn, jacobian, train) are bench_*.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +15,18 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: ccx bench game TASK [--seconds S] [--seed N] [--out FILE]\n\n"
-            "Play random legal elimination orders on TASK with the CPU reference game\n"
-            "for S seconds (default 3) and print eliminations/s and episodes/s.\n\n"
-            "  --seconds S   how long to run (0.1 .. 3600)\n"
+            "usage: ccx bench game TASK... [--seconds S] [--seed N] [--out FILE]\n\n"
+            "Play random legal elimination orders on each TASK with the CPU reference game\n"
+            "for S seconds (default 3) and print eliminations/s and episodes/s, one line\n"
+            "per task; path=bitset on scalar graphs (unit cost on bitsets), path=record on\n"
+            "tensor graphs (the padded record matrix and the sparsity tables).\n\n"
+            "  --seconds S   how long to run each task (0.1 .. 3600)\n"
             "  --seed N      random seed (default 0)\n"
             "  --out FILE    also append the result line to FILE (e.g. results/bench/game_cpu.txt)\n"
             "  -h, --help    this help\n");
 }
+
+static int bench_one(const char *task, double seconds, long seed, const char *out_path);
 
 static int bench_game(int argc, char **argv) {
     static const struct option opts[] = {
@@ -49,9 +54,15 @@ static int bench_game(int argc, char **argv) {
             return ccx_cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind != argc - 1)
-        return ccx_cli_usage_error("bench", "expected exactly one TASK, got %d", argc - optind);
-    ccx_graph *g = ccx_cli_load_task(argv[optind]);
+    if (optind >= argc) return ccx_cli_usage_error("bench", "expected at least one TASK");
+    int rc = CCX_EXIT_OK;
+    for (int t = optind; t < argc && rc == CCX_EXIT_OK; t++)
+        rc = bench_one(argv[t], seconds, seed, out_path);
+    return rc;
+}
+
+static int bench_one(const char *task, double seconds, long seed, const char *out_path) {
+    ccx_graph *g = ccx_cli_load_task(task);
     if (!g) return CCX_EXIT_USAGE;
     ccx_game game;
     ccx_error err;
@@ -90,9 +101,10 @@ static int bench_game(int argc, char **argv) {
     double dt = t - t0;
     char line[512];
     snprintf(line, sizeof line,
-             "bench game  task=%s backend=cpu n_pad=%d seconds=%.2f episodes=%lld "
+             "bench game  task=%s backend=cpu path=%s n_pad=%d seconds=%.2f episodes=%lld "
              "eliminations/s=%.4g episodes/s=%.4g mean_cost=%.1f best_cost=%lld",
-             g->task_name, game.n_pad, dt, episodes, (double)eliminations / dt,
+             g->task_name, game.tensor ? "record" : "bitset", game.n_pad, dt, episodes,
+             (double)eliminations / dt,
              (double)episodes / dt, sum_cost / (double)(episodes ? episodes : 1), (long long)best);
     printf("%s\n", line);
     int rc = CCX_EXIT_OK;
@@ -112,7 +124,7 @@ static int bench_game(int argc, char **argv) {
 static void usage_all(FILE *out) {
     fprintf(out,
             "usage: ccx bench BENCHMARK [ARGS...]      (ccx bench BENCHMARK --help for each)\n\n"
-            "  game TASK          eliminations/s of the CPU reference game\n"
+            "  game TASK...       eliminations/s of the CPU reference game (bitset or record path)\n"
             "  env                batched environments (--backend cpu|cuda, --sweep)\n"
             "  nn                 policy/value network forward and backward samples/s\n"
             "  jacobian TASK      ns/point of generated Jacobian code for given orders\n"

@@ -631,6 +631,25 @@ done:
 
 /* ------------------------------------------------------------------ */
 
+/* 1 if the text ends inside a string, object or array: a cut-off file. */
+static int ends_open(const char *text, size_t len) {
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (in_str) {
+            if (ch == '\\') i++;
+            else if (ch == '"') in_str = 0;
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '{' || ch == '[') {
+            depth++;
+        } else if (ch == '}' || ch == ']') {
+            depth--;
+        }
+    }
+    return in_str || depth > 0;
+}
+
 ccx_graph *ccx_graph_file_parse(const char *text, size_t len, const char *path, ccx_error *err) {
     ctx c = {path && *path ? path : "<graph>", err};
     if (len > CCX_GRAPH_FILE_MAX_BYTES) {
@@ -647,7 +666,8 @@ ccx_graph *ccx_graph_file_parse(const char *text, size_t len, const char *path, 
             else col++;
         }
         ccx_error_set_at(err, c.path, line, col, "invalid JSON here%s",
-                         pos && pos >= text + len ? " (the file ends early: truncated?)" : "");
+                         ends_open(text, len) ? " (the file ends inside an object, array or "
+                                                "string: truncated?)" : "");
         return NULL;
     }
     ccx_graph *g = NULL;
