@@ -213,35 +213,15 @@ static inline const int32_t *edge_pdims(const ccx_game *g, int r, int c) {
     return g->pdims + 2 * (g->pvar_off[r] + g->rvar[(size_t)r * g->n_pad + c]);
 }
 
-/* Sum of the pair costs of eliminating node j now (tensor graphs). */
-static int64_t tensor_cost(const ccx_game *g, int j) {
+/* The pairs of eliminating node j of a tensor graph (TENSOR_MODEL.md §2):
+ * the sum of their costs, and with `apply` the fill-in records p -> s =
+ * ADD[old][MUL[p->j][j->s]] carrying p->j's primal dims. Rows p in P(j) and
+ * columns s in S(j) are never row or column j (the graph is a DAG), so the
+ * records read (p->j, j->s) are never the ones written. Called with a
+ * constant `apply`, so each caller gets its own copy of the loop. */
+static inline __attribute__((always_inline)) int64_t tensor_pairs(ccx_game *g, int j, int apply) {
     const int W = g->words, N = g->n_pad;
     const uint32_t *pj = crow(g->preds, g, j), *sj = crow(g->succs, g, j);
-    int64_t cost = 0;
-    for (int ws = 0; ws < W; ws++)
-        for (uint32_t sb = sj[ws]; sb; sb &= sb - 1) {
-            int s = ws * 32 + __builtin_ctz(sb);
-            int to = g->rtype[(size_t)j * N + s];
-            const int32_t *vd = edge_pdims(g, j, s), *sd = g->shape + 2 * s;
-            for (int wp = 0; wp < W; wp++)
-                for (uint32_t pb = pj[wp]; pb; pb &= pb - 1) {
-                    int p = wp * 32 + __builtin_ctz(pb);
-                    cost = cost_add(cost, ccx_sp_pair_cost(g->rtype[(size_t)p * N + j], to, sd, vd,
-                                                           edge_pdims(g, p, j)));
-                }
-        }
-    return cost;
-}
-
-/* Eliminate node j of a tensor graph (TENSOR_MODEL.md §2): price every
- * pred x succ pair and write the fill-in records, mark certainly-costly
- * fill-in, then update the bitsets (ccx_eliminate_rows) and clear j's row
- * and column of records. Rows p in P(j) and columns s in S(j) are never row
- * or column j (the graph is a DAG), so the records read (p->j, j->s) are
- * never the ones written. */
-static int64_t tensor_eliminate(ccx_game *g, int j) {
-    const int W = g->words, N = g->n_pad;
-    uint32_t *pj = row(g->preds, g, j), *sj = row(g->succs, g, j);
     int64_t cost = 0;
     for (int ws = 0; ws < W; ws++)
         for (uint32_t sb = sj[ws]; sb; sb &= sb - 1) {
@@ -254,10 +234,22 @@ static int64_t tensor_eliminate(ccx_game *g, int j) {
                     size_t pjc = (size_t)p * N + j, psc = (size_t)p * N + s;
                     int ti = g->rtype[pjc];
                     cost = cost_add(cost, ccx_sp_pair_cost(ti, to, sd, vd, edge_pdims(g, p, j)));
-                    g->rtype[psc] = (int8_t)ccx_sp_add(g->rtype[psc], ccx_sp_mul(ti, to));
-                    g->rvar[psc] = g->rvar[pjc];
+                    if (apply) {
+                        g->rtype[psc] = (int8_t)ccx_sp_add(g->rtype[psc], ccx_sp_mul(ti, to));
+                        g->rvar[psc] = g->rvar[pjc];
+                    }
                 }
         }
+    return cost;
+}
+
+/* Eliminate node j of a tensor graph: price the pairs and write the fill-in
+ * records, mark certainly-costly fill-in, then update the bitsets
+ * (ccx_eliminate_rows) and clear j's row and column of records. */
+static int64_t tensor_eliminate(ccx_game *g, int j) {
+    const int W = g->words, N = g->n_pad;
+    uint32_t *pj = row(g->preds, g, j), *sj = row(g->succs, g, j);
+    int64_t cost = tensor_pairs(g, j, 1);
     /* certainly-costly fill-in: costly(p->s) |= costly(p->j) | costly(j->s) */
     uint32_t cp[CCX_GAME_MAX_NODES / 32], cs[CCX_GAME_MAX_NODES / 32];
     memcpy(cp, row(g->costly_preds, g, j), (size_t)W * sizeof(uint32_t));
@@ -292,7 +284,7 @@ static int64_t tensor_eliminate(ccx_game *g, int j) {
 
 int64_t ccx_game_elim_cost(const ccx_game *game, int vertex) {
     int j = game->n_inputs + vertex - 1;
-    if (game->tensor) return tensor_cost(game, j);
+    if (game->tensor) return tensor_pairs((ccx_game *)game, j, 0); /* reads only */
     return (int64_t)ccx_game_in_degree(game, vertex) * ccx_game_out_degree(game, vertex);
 }
 

@@ -179,6 +179,16 @@ static ccx_graph *finish(const ctx *c, ccx_graph_builder *b, const char *task,
     return g;
 }
 
+/* Give g its origin text; on out of memory free g and return NULL. */
+static ccx_graph *with_origin(const ctx *c, ccx_graph *g, const char *text) {
+    if (g && text && !(g->origin = strdup(text))) {
+        ccx_graph_free(g);
+        fail(c, "out of memory");
+        return NULL;
+    }
+    return g;
+}
+
 /* ------------------------------------------------------------------ */
 /* the ccx graph format                                                */
 
@@ -346,11 +356,7 @@ static ccx_graph *parse_ccx(const ctx *c, const cJSON *root) {
     }
     g = finish(c, b, task ? task->valuestring : stem, (const char *const *)edge_paths);
     b = NULL;
-    if (g && origin && !(g->origin = strdup(origin->valuestring))) {
-        ccx_graph_free(g);
-        g = NULL;
-        fail(c, "out of memory");
-    }
+    g = with_origin(c, g, origin ? origin->valuestring : NULL);
 done:
     ccx_graph_builder_free(b);
     if (edge_paths) for (int k = 0; k < n_e; k++) free(edge_paths[k]);
@@ -612,11 +618,7 @@ static ccx_graph *parse_alphagrad(const ctx *c, const cJSON *root) {
                  cJSON_IsString(bld) ? "; " : "", cJSON_IsString(bld) ? bld->valuestring : "",
                  cJSON_IsString(agc) ? "; alphagrad " : "", cJSON_IsString(agc) ? agc->valuestring : "",
                  cJSON_IsString(jax) ? "; jax " : "", cJSON_IsString(jax) ? jax->valuestring : "");
-        if (!(g->origin = strdup(text))) {
-            ccx_graph_free(g);
-            g = NULL;
-            fail(c, "out of memory");
-        }
+        g = with_origin(c, g, text);
     }
 done:
     ccx_graph_builder_free(b);
