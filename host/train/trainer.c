@@ -180,6 +180,7 @@ static int evaluate(ccx_trainer *t, ccx_error *err) {
         int rc = ccx_policy_eval(t->nn, t->backend, tk->graph, t->cfg.eval_samples, seed,
                                  &tk->greedy_cost, go, &tk->sampled_best, so, err);
         if (rc == 0) {
+            tk->policy_cost = tk->greedy_cost;
             ccx_trainer_offer_order(t, k, go, tk->greedy_cost, "greedy");
             if (tk->sampled_best >= 0) ccx_trainer_offer_order(t, k, so, tk->sampled_best, "sampled");
         }
@@ -369,7 +370,7 @@ static int load_tasks(ccx_trainer *t, ccx_run_task_info *info, ccx_error *err) {
         tk->best_cost = INT64_MAX;
         tk->best_order = calloc((size_t)tk->n_intermediates, sizeof(int32_t));
         if (!tk->best_order) return ccx_error_set(err, "out of memory");
-        tk->greedy_cost = tk->sampled_best = -1;
+        tk->greedy_cost = tk->sampled_best = tk->policy_cost = -1;
         if (tk->n_intermediates > t->max_steps) t->max_steps = tk->n_intermediates;
         int nodes = tk->graph->n_inputs + tk->graph->n_vertices;
         if (nodes > max_nodes) max_nodes = nodes;
@@ -478,14 +479,14 @@ static void print_summary(const ccx_trainer *t, FILE *out) {
             snprintf(at, sizeof at, "%.3g steps", (double)tk->best_env_steps);
             snprintf(when, sizeof when, "%.1fs", tk->best_wall_s);
         }
-        if (tk->greedy_cost >= 0) snprintf(greedy, sizeof greedy, "%" PRId64, tk->greedy_cost);
+        if (tk->policy_cost >= 0) snprintf(greedy, sizeof greedy, "%" PRId64, tk->policy_cost);
         if (tk->published.ppo >= 0)
             snprintf(pub, sizeof pub, "%ld/%ld", tk->published.ppo, tk->published.best);
         fprintf(out, "%-20s %8" PRId64 " %8" PRId64 " %9" PRId64 " %8" PRId64 " %8s %8s %10s %12s %9s\n",
                 tk->name, tk->base.forward, tk->base.reverse, tk->base.markowitz, tk->base.greedy,
                 best, greedy, pub, at, when);
     }
-    fprintf(out, "(greedy: the cheapest-first baseline; policy: the greedy policy's order; "
+    fprintf(out, "(greedy: the cheapest-first baseline; policy: the greedy policy at the last evaluation; "
                  "alphagrad: the paper's PPO figure / the best result AlphaGrad logged)\n");
 }
 

@@ -70,7 +70,8 @@ typedef struct {
     long best_env_steps;
     double best_wall_s;
     int best_dirty;        /* improved since best_order.json was written */
-    int64_t greedy_cost, sampled_best; /* last evaluation, -1 before */
+    int64_t greedy_cost, sampled_best; /* this update's evaluation (metrics), -1 if none */
+    int64_t policy_cost;   /* the greedy policy's cost at the last evaluation, -1 before */
 } ccx_train_task;
 
 struct ccx_trainer {
