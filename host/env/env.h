@@ -65,8 +65,10 @@
  *     6     out-degree |S(v)|        * CCX_OBS_DEGREE_SCALE    (1/16)
  *     7     Markowitz  |P(v)|*|S(v)| * CCX_OBS_MARKOWITZ_SCALE (1/256)
  *     8     vertex number / n_vertices of the env's graph (0 for inputs, padding)
- *     9     op code: 1 + ccx_op for vertices, 0 for inputs and padding (an
- *           exact small integer, meant as an embedding index)
+ *     9     op code: 1 + ccx_op for vertices, 0 for inputs, padding and
+ *           graph-file vertices without a ccx op (an exact small integer,
+ *           meant as an embedding index; the default network gives the
+ *           copy op of output copies the all-zero embedding)
  *   adjacency uint8   [n][n_pad][n_pad]   [i][k] = 1 iff edge i -> k (row =
  *           source, column = destination: the succs bitsets), else 0
  *   legal mask uint8  [n][n_pad]          [i] = 1 iff node i is a legal action

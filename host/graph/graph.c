@@ -228,6 +228,36 @@ static int operand_edges(const ccx_vertex *v, int32_t dst, ccx_edge out[2]) {
     return n;
 }
 
+/* An output that other vertices use becomes an ordinary vertex, and a copy
+ * of it, appended after every vertex, becomes the output (README "Outputs
+ * that feed other vertices"): its one edge is a dense 1x1 record like every
+ * scalar edge, so eliminating the original prices the copy too and the
+ * game's cost counts every multiplication the Jacobian needs. The JAX
+ * exporter (scripts/jax_export.py) does the same. 0, or -1 when out of
+ * memory. */
+static int copy_fed_outputs(ccx_graph_builder *b) {
+    int n = b->n_vertices;
+    uint8_t *used = calloc((size_t)(b->n_inputs + n) + 1, 1);
+    if (!used) return -1;
+    for (int k = 0; k < n; k++)
+        for (int i = 0; i < b->vertices[k].n_args; i++)
+            if (b->vertices[k].args[i].node >= 0) used[b->vertices[k].args[i].node] = 1;
+    int rc = 0;
+    for (int o = 0; o < b->n_outputs && rc == 0; o++) {
+        int k = b->outputs[o] - 1;
+        if (!used[b->n_inputs + k]) continue;
+        ccx_operand arg = {b->n_inputs + k, 0.0};
+        int line = b->vertices[k].line, col = b->vertices[k].col;
+        int32_t id = ccx_graph_builder_vertex(b, CCX_OP_COPY, 1, &arg, 0.0, line, col);
+        if (id < 0) { rc = -1; break; }
+        b->vertices[k].is_output = 0;
+        b->vertices[id - b->n_inputs].is_output = 1;
+        b->outputs[o] = id - b->n_inputs + 1;
+    }
+    free(used);
+    return rc;
+}
+
 static int cmp_edge(const void *a, const void *b) {
     const ccx_edge *x = a, *y = b;
     if (x->dst != y->dst) return x->dst < y->dst ? -1 : 1;
@@ -335,6 +365,7 @@ ccx_graph *ccx_graph_builder_finish_at(ccx_graph_builder *b, const char *task_na
     if (bad_edge) *bad_edge = -1;
     ccx_graph *g = calloc(1, sizeof *g);
     int explicit_edges = b->n_edges > 0 || b->records_given;
+    if (!explicit_edges && copy_fed_outputs(b)) b->failed = 1;
     size_t max_edges = explicit_edges ? (size_t)b->n_edges : 2 * (size_t)b->n_vertices;
     ccx_edge *edges = malloc((max_edges ? max_edges : 1) * sizeof(ccx_edge));
     char *tn = strdup(task_name ? task_name : "");

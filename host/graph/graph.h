@@ -133,7 +133,12 @@ int32_t ccx_graph_builder_input(ccx_graph_builder *b, const char *name);
 int32_t ccx_graph_builder_input_shaped(ccx_graph_builder *b, const char *name,
                                        const ccx_shape *shape);
 /* A scalar op vertex of the task language; its edges are derived from its
- * operands (one dense 1x1 record per distinct node operand). */
+ * operands (one dense 1x1 record per distinct node operand). When the edges
+ * are derived, an output that other vertices use gets a copy vertex at
+ * finish: the original becomes an ordinary vertex and the copy (op copy,
+ * appended after every vertex, a dense 1x1 edge from the original) becomes
+ * the output, so no output feeds another vertex and the game's cost counts
+ * every multiplication of the Jacobian. */
 int32_t ccx_graph_builder_vertex(ccx_graph_builder *b, ccx_op op, int n_args,
                                  const ccx_operand *args, double param,
                                  int line, int col);

@@ -21,6 +21,7 @@ static const ccx_op_info OPS[CCX_OP_COUNT] = {
     [CCX_OP_MUL] = {"mul", 2},       [CCX_OP_DIV] = {"div", 2},
     [CCX_OP_POW] = {"pow", 2},       [CCX_OP_ATAN2] = {"atan2", 2},
     [CCX_OP_MIN] = {"min", 2},       [CCX_OP_MAX] = {"max", 2},
+    [CCX_OP_COPY] = {"copy", 1},
 };
 
 static const struct { const char *alias; ccx_op op; } ALIASES[] = {
@@ -100,6 +101,7 @@ double ccx_op_value(ccx_op op, double a, double b, double param) {
     case CCX_OP_ATAN2: return atan2(a, b);
     case CCX_OP_MIN: return fmin(a, b);
     case CCX_OP_MAX: return fmax(a, b);
+    case CCX_OP_COPY: return a;
     case CCX_OP_NONE:
     case CCX_OP_COUNT: break;
     }
@@ -134,6 +136,7 @@ void ccx_op_partials(ccx_op op, double a, double b, double param, double *da,
         long k = (long)param;
         x = k == 0 ? 0.0 : (double)k * integer_pow(a, k - 1);
     } break;
+    case CCX_OP_COPY: x = 1.0; break;
     case CCX_OP_ADD: x = 1.0; y = 1.0; break;
     case CCX_OP_SUB: x = 1.0; y = -1.0; break;
     case CCX_OP_MUL: x = b; y = a; break;

@@ -21,6 +21,9 @@ typedef enum {
     /* binary */
     CCX_OP_ADD, CCX_OP_SUB, CCX_OP_MUL, CCX_OP_DIV, CCX_OP_POW, CCX_OP_ATAN2,
     CCX_OP_MIN, CCX_OP_MAX,
+    /* unary: the identity, for an output's copy vertex (graph.h); last, so
+     * the op codes above keep their numbers */
+    CCX_OP_COPY,
     CCX_OP_COUNT
 } ccx_op;
 

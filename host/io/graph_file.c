@@ -117,8 +117,13 @@ static int parse_operand(const ctx *c, const cJSON *j, const char *where, int n_
                          int n_before, ccx_operand *out) {
     if (cJSON_IsNumber(j)) { *out = (ccx_operand){-1, j->valuedouble}; return 0; }
     if (!cJSON_IsString(j))
-        return fail(c, "%s: an operand is \"x<i>\", \"v<k>\" or a number, not %s", where, type_name(j));
+        return fail(c, "%s: an operand is \"x<i>\", \"v<k>\", a number or \"const\", not %s", where,
+                    type_name(j));
     const char *s = j->valuestring;
+    if (strcmp(s, "const") == 0) { /* a constant array whose values the file leaves out */
+        *out = (ccx_operand){-1, NAN};
+        return 0;
+    }
     if (strncmp(s, "lit:", 4) == 0) {
         char *end;
         double v = strtod(s + 4, &end);

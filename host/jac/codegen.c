@@ -193,6 +193,7 @@ static void value_expr(const emitter *e, const ccx_vertex *v, char *buf) {
     case CCX_OP_ATAN2: snprintf(buf, EXPR, "%s(%s, %s)", fn(e, "atan2"), A, B); return;
     case CCX_OP_MIN: snprintf(buf, EXPR, "%s(%s, %s)", fn(e, "fmin"), A, B); return;
     case CCX_OP_MAX: snprintf(buf, EXPR, "%s(%s, %s)", fn(e, "fmax"), A, B); return;
+    case CCX_OP_COPY: snprintf(buf, EXPR, "%s", A); return;
     case CCX_OP_NONE:
     case CCX_OP_COUNT: break;
     }
@@ -253,6 +254,7 @@ static void partial_expr(const emitter *e, const ccx_vertex *v, const char *V, i
         }
         return;
     }
+    case CCX_OP_COPY:
     case CCX_OP_ADD: snprintf(buf, EXPR, "1.0"); return;
     case CCX_OP_SUB: snprintf(buf, EXPR, which ? "-1.0" : "1.0"); return;
     case CCX_OP_MUL: snprintf(buf, EXPR, "%s", which ? A : B); return;

@@ -14,7 +14,10 @@ ccx_nn_config ccx_nn_config_default(void) {
     ccx_nn_config c;
     c.n_features = CCX_OBS_FEATURES;
     c.op_feature = 9;
-    c.n_op_codes = 1 + CCX_OP_COUNT;
+    /* codes 0 (inputs, padding) and 1 + op for the ops before copy: a copy
+     * vertex (always an output, never an action) gets the all-zero code, and
+     * checkpoints made before copy existed keep their width */
+    c.n_op_codes = 1 + CCX_OP_COPY;
     c.n_pad = 128;
     c.dim = 128;
     c.n_layers = 4;

@@ -1,0 +1,563 @@
+#!/usr/bin/env python3
+"""Export a JAX function to a ccx graph file.
+
+    python3 scripts/jax_export.py MODULE:FUNCTION --arg f32[4] --arg f64[2,3] \
+        --arg f32[] ... -o f.graph.json
+
+or, from Python,
+
+    from jax_export import export
+    export(f, x, W, path="f.graph.json")
+
+The function is traced with jax.make_jaxpr; calls (pjit, closed_call,
+custom_jvp_call, custom_vjp_call, remat) are inlined, so every vertex is one
+primitive equation, numbered in program order as AlphaGrad and graphax number
+them (an order ccx finds is an order for graphax's jacve). Each equation's
+edges are the records AlphaGrad's graph builder gives it
+(../shared/TENSOR_MODEL.md §5; the same rules as ccx's host/graph/prim_rules.c),
+and the file records the primitive, shape, params and the user's source line
+of every vertex, so `ccx graph F --vertices` shows where each came from.
+
+Semantics settled here (the task language does the same):
+- An output that also feeds other equations, an output that is an input, and
+  an output listed twice get a copy vertex each, appended after the
+  equations: the original becomes an ordinary (eliminable) vertex and the
+  copy, the output, has the one edge original -> copy. That edge is an
+  identity record (type -6: free) for a vector or matrix, and a dense 1x1
+  record for a scalar, as every scalar edge of the unit model (one
+  multiplication by 1 per predecessor, as AlphaGrad prices its copies of
+  scalars). So the game's cost counts every multiplication the Jacobian needs:
+  nothing is left to complete after the elimination.
+- Values that are not floating point (booleans, integers) carry no
+  derivative: their vertices have no in-edges, and they give no edges.
+- stop_gradient and iota give no edges (their vertices have no in-edges).
+
+Unsupported: primitives without a rule (cumsum, gather, scatter, sort,
+while, scan, cond, ...), equations with several outputs, and arrays of rank
+3 or more; each is an error naming the primitive and the user's file:line
+(exit 2 on the command line), never a wrong graph.
+
+alphagrad_quirks=True (--alphagrad-quirks) reproduces one more quirk of
+AlphaGrad's builder, for the reference graphs only: every dropped (`_`)
+equation writes its in-edges into the first `_` equation's column, leaving
+the later `_` vertices isolated (TENSOR_MODEL.md 7.7; cost-neutral in the
+ten paper graphs). Without it each `_` vertex keeps its own in-edges.
+"""
+
+import argparse
+import importlib
+import inspect
+import json
+import os
+import re
+import sys
+
+__version__ = "1"
+
+# ---------------------------------------------------------------- rules --
+# AlphaGrad's primitive -> record rules (TENSOR_MODEL.md §5.2), the Python
+# twin of host/graph/prim_rules.c; tests/jax/test_export.py checks both
+# against every case of the ten paper graphs.
+
+UNARY = {"neg", "abs", "exp", "log", "log1p", "sin", "cos", "tan", "asin", "acos",
+         "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "integer_pow",
+         "sqrt", "rsqrt", "logistic", "erf",
+         # emitted by newer JAX or used by common functions; elementwise like the rest
+         "square", "exp2", "expm1", "cbrt", "erf_inv", "erfc"}
+BINARY = {"add", "sub", "mul", "div", "pow", "atan2", "add_any", "eq", "max", "min", "rem"}
+RESHAPE_LIKE = {"reshape", "slice", "dynamic_slice", "dynamic_update_slice"}
+NO_EDGE = {"stop_gradient", "iota"}
+KNOWN = (UNARY | BINARY | RESHAPE_LIKE | NO_EDGE |
+         {"dot_general", "reduce_sum", "reduce_max", "reduce_min", "transpose",
+          "broadcast_in_dim", "squeeze", "concatenate", "convert_element_type",
+          "select_n", "copy", "copy_p"})
+CALLS = {"pjit": "jaxpr", "jit": "jaxpr", "closed_call": "call_jaxpr", "core_call": "call_jaxpr",
+         "custom_jvp_call": "call_jaxpr", "custom_vjp_call": "call_jaxpr",
+         "custom_vjp_call_jaxpr": "fun_jaxpr", "remat": "jaxpr", "checkpoint": "jaxpr",
+         "remat2": "jaxpr", "custom_lin": None}
+
+
+def S(shape):
+    """The normalised record shape (§1): one element -> (1,1), (n,) -> (n,1)."""
+    n = 1
+    for d in shape:
+        n *= d
+    if n == 1:
+        return (1, 1)
+    if len(shape) == 1:
+        return (shape[0], 1)
+    return (shape[0], shape[1])
+
+
+def Rw(shape):
+    """The raw shape dot_general and reduce_* look at."""
+    if len(shape) == 0 or (len(shape) == 2 and shape[0] == 1 and shape[1] == 1):
+        return (0, 0)
+    if len(shape) == 1:
+        return (shape[0], 0)
+    return (shape[0], shape[1])
+
+
+def _binary_type(x, o, out):
+    sx, so, su = S(x), S(o), S(out)
+    if sx == (1, 1):
+        return 1
+    if sx[0] > 1 and sx[1] == 1:                       # column
+        if su[1] == 1:
+            return -2 if so == (1, 1) else 2
+        return 2
+    if sx[0] == 1 and sx[1] > 1:                       # row
+        if su[0] == 1:
+            return -3 if so == (1, 1) else 3
+        return 3
+    if so[1] == 1:                                     # matrix; scalar other: -8 (7.1)
+        return -8
+    if so[0] == 1:
+        return 8
+    return 6
+
+
+def _dot_types(lhs, rhs, ld, rd):
+    l, r = Rw(lhs), Rw(rhs)
+    l1d = l[0] > 0 and l[1] == 0
+    r1d = r[0] > 0 and r[1] == 0
+    r2d = r[0] > 0 and r[1] > 0
+    if l1d:
+        if r1d:
+            return 1, 1
+        if r[0] == 1 and r[1] > 0:
+            return {(0, 1): (-3, -2), (1, 0): (-2, -3)}.get((ld, rd), (1, 1))
+        return -4, -3
+    if r1d:
+        return -2, 1
+    if r2d:
+        return {(1, 0): (-2, -3), (1, 1): (-2, -5), (0, 0): (-4, -3)}.get((ld, rd), (-4, -5))
+    return 1, 1
+
+
+def records(prim, shapes, literal, out, params):
+    """Records for each operand of one equation: a list of
+    [type, o1, o2, p1, p2] or None (no edge). shapes: operand shapes
+    (tuples); literal: which operands are literals (no edge)."""
+    n = len(shapes)
+    rec = [None] * n
+    var = [i for i in range(n) if not literal[i]]
+    first = var[0] if var else None
+
+    def r(t, i, pshape=None):
+        return [t, *S(out), *S(shapes[i] if pshape is None else pshape)]
+
+    if prim in UNARY:
+        if n and not literal[0]:
+            s = S(shapes[0])
+            # unary records swap the shapes: [type, S(in), S(out)] (7.11)
+            rec[0] = [1 if s == (1, 1) else 6, *S(shapes[0]), *S(out)]
+    elif prim in BINARY or prim == "select_n":
+        ops = range(1, n) if prim == "select_n" else range(n)   # select_n: not the predicate
+        for i in ops:
+            if literal[i]:
+                continue
+            other = [k for k in ops if k != i]
+            o = shapes[other[0]] if other else shapes[i]
+            rec[i] = r(_binary_type(shapes[i], o, out), i)
+    elif prim == "dot_general":
+        (lc, rc), _ = params["dimension_numbers"]
+        ld = lc[0] if len(lc) else 0
+        rd = rc[0] if len(rc) else 0
+        tl, tr = _dot_types(shapes[0], shapes[1], ld, rd)
+        if not literal[0]:
+            rec[0] = r(tl, 0)
+        if not literal[1]:
+            rec[1] = r(tr, 1)
+    elif prim in ("reduce_sum", "reduce_max", "reduce_min"):
+        if first is not None:
+            i, o = Rw(shapes[first]), Rw(out)
+            t = 1
+            axes = tuple(params.get("axes", (0,)))
+            if i[0] > 0 and i[1] > 0:
+                if o == (0, 0):
+                    t = 1
+                elif o[1] == 0:
+                    t = (-4 if axes[0] == 0 else -2) if prim == "reduce_sum" else 2
+                elif o[0] == 1:
+                    t = -3 if prim == "reduce_sum" else 3
+            rec[first] = r(t, first)
+    elif prim == "transpose":
+        if first is not None:
+            s = S(shapes[first])
+            t = 1 if s == (1, 1) else -4 if s[1] == 1 else -5 if s[0] == 1 else -7
+            rec[first] = r(t, first)
+    elif prim in ("broadcast_in_dim", "squeeze"):
+        if first is not None:
+            rec[first] = r(-6 if S(shapes[first]) == S(out) else -7, first)
+    elif prim in RESHAPE_LIKE:
+        if first is not None:
+            rec[first] = r(11, first)
+    elif prim == "concatenate":
+        # every operand's record carries the first operand's shape (7.10)
+        for i in var:
+            rec[i] = r(11, i, shapes[first])
+    elif prim in ("convert_element_type", "copy", "copy_p"):
+        if first is not None:
+            rec[first] = r(-1, first)
+    elif prim in NO_EDGE:
+        pass
+    else:
+        raise KeyError(prim)
+    # a repeated Var gets one edge: AlphaGrad's sequential writes keep the last
+    return rec
+
+
+# -------------------------------------------------------------- tracing --
+
+class ExportError(Exception):
+    """A function ccx cannot represent: the message names the primitive and
+    the user's source line."""
+
+
+def _jax():
+    import jax
+    from jax._src import core as jcore
+    from jax._src import source_info_util
+    return jax, jcore, source_info_util
+
+
+def _where(eqn):
+    """The user's file:line of an equation ('' if unknown)."""
+    _, _, siu = _jax()
+    try:
+        frame = siu.user_frame(eqn.source_info)
+    except Exception:
+        frame = None
+    if frame is None:
+        return ""
+    return "%s:%d" % (frame.file_name, frame.start_line)
+
+
+def _is_float(aval):
+    import numpy as np
+    return np.issubdtype(aval.dtype, np.inexact)
+
+
+def _param_text(v):
+    if isinstance(v, (bool, int, float, str)):
+        return str(v)
+    if isinstance(v, (tuple, list)):
+        return str(tuple(v))
+    return str(v)
+
+
+class _Flat:
+    """The equations of a jaxpr with every call inlined, and the graph."""
+
+    def __init__(self, alphagrad_quirks):
+        self.quirks = alphagrad_quirks
+        self.vertices = []      # dicts for the file
+        self.shapes = []        # node -> shape (inputs first)
+        self.floats = []        # node -> carries derivatives
+        self.edges = {}         # (src, dst) -> record
+        self.edge_order = []
+        self.n_inputs = 0
+        self.first_drop = None  # quirks: the first `_` vertex's node
+
+    # an atom of the flat program: ("node", id) or ("lit", value, shape)
+    def operand_json(self, atom):
+        if atom[0] == "node":
+            n = atom[1]
+            return "x%d" % (n + 1) if n < self.n_inputs else "v%d" % (n - self.n_inputs + 1)
+        val = atom[1]
+        if len(atom[2]) > 0 and getattr(val, "size", 1) != 1:
+            return "const"
+        try:
+            x = float(val)
+        except (TypeError, ValueError):
+            return "const"
+        # JSON has no inf or nan: those go as "lit:-inf" strings
+        return x if x == x and abs(x) != float("inf") else "lit:%s" % x
+
+    def add_edge(self, src, dst, rec):
+        key = (src, dst)
+        if key not in self.edges:
+            self.edge_order.append(key)
+        self.edges[key] = rec
+
+    def eqn(self, eqn, env):
+        jax, jcore, _ = _jax()
+        prim = eqn.primitive.name
+        where = _where(eqn)
+        if prim in CALLS:
+            key = CALLS[prim]
+            inner = eqn.params.get(key) if key else None
+            if inner is None:
+                for k in ("jaxpr", "call_jaxpr", "fun_jaxpr"):
+                    if k in eqn.params:
+                        inner = eqn.params[k]
+                        break
+            if inner is None:
+                raise ExportError("primitive '%s' at %s: no inner jaxpr to inline" % (prim, where or "?"))
+            atoms = [self.atom(v, env) for v in eqn.invars]
+            closed = inner if hasattr(inner, "jaxpr") else None
+            jaxpr = closed.jaxpr if closed is not None else inner
+            consts = list(closed.consts) if closed is not None else []
+            inner_env = {}
+            for cv, c in zip(jaxpr.constvars, consts):
+                inner_env[cv] = ("lit", c, tuple(getattr(c, "shape", ())))
+            # custom_jvp/vjp calls may pass consts first: the inner invars
+            # take the last len(invars) operands
+            for iv, a in zip(jaxpr.invars, atoms[len(atoms) - len(jaxpr.invars):]):
+                inner_env[iv] = a
+            self.run(jaxpr, inner_env)
+            for ov, iv in zip(eqn.outvars, jaxpr.outvars):
+                if not isinstance(ov, jcore.DropVar):
+                    env[ov] = self.atom(iv, inner_env)
+            return
+        if prim not in KNOWN:
+            raise ExportError("primitive '%s' at %s: ccx has no edge rule for it (supported: %s)"
+                              % (prim, where or "an unknown line", ", ".join(sorted(KNOWN))))
+        if len(eqn.outvars) != 1:
+            raise ExportError("primitive '%s' at %s has %d results; a vertex has one"
+                              % (prim, where or "?", len(eqn.outvars)))
+        out = eqn.outvars[0]
+        shape = tuple(out.aval.shape)
+        atoms = [self.atom(v, env) for v in eqn.invars]
+        for a in atoms:
+            if len(a[2]) > 2:
+                raise ExportError("primitive '%s' at %s: an operand of rank %d %s; ccx records "
+                                  "hold two dims (TENSOR_MODEL.md 1)" % (prim, where or "?", len(a[2]), a[2]))
+        if len(shape) > 2:
+            raise ExportError("primitive '%s' at %s: a result of rank %d %s; ccx records hold two "
+                              "dims (TENSOR_MODEL.md 1)" % (prim, where or "?", len(shape), shape))
+        node = len(self.shapes)
+        self.shapes.append(shape)
+        self.floats.append(_is_float(out.aval))
+        params = {}
+        for k, v in eqn.params.items():
+            if k in ("jaxpr", "call_jaxpr", "fun_jaxpr") or callable(v):
+                continue
+            params[k] = _param_text(v)
+        vert = {"prim": prim, "shape": list(shape),
+                "operands": [self.operand_json(a) for a in atoms], "params": params}
+        if where:
+            vert["source"] = where
+        self.vertices.append(vert)
+        dropped = isinstance(out, jcore.DropVar)
+        if not dropped:
+            env[out] = ("node", node, shape)
+        # edges: Var operands that carry derivatives, into a value that does
+        literal = [a[0] != "node" or not self.floats[a[1]] for a in atoms]
+        if not self.floats[node]:
+            return
+        rec = records(prim, [a[2] for a in atoms], literal, shape, eqn.params)
+        target = node
+        if self.quirks and dropped:
+            if self.first_drop is None:
+                self.first_drop = node
+            target = self.first_drop
+        for a, r in zip(atoms, rec):
+            if r is not None:
+                self.add_edge(a[1], target, r)
+
+    def atom(self, v, env):
+        _, jcore, _ = _jax()
+        if isinstance(v, jcore.Literal):
+            return ("lit", v.val, tuple(getattr(v.aval, "shape", ())))
+        if v in env:
+            return env[v]
+        raise ExportError("internal: variable %s used before it is defined" % v)
+
+    def run(self, jaxpr, env):
+        for e in jaxpr.eqns:
+            self.eqn(e, env)
+
+
+def graph_from_jaxpr(closed, task="f", input_names=None, origin=None, alphagrad_quirks=False):
+    """The ccx graph file (a dict) of a ClosedJaxpr."""
+    jax, jcore, _ = _jax()
+    jaxpr = closed.jaxpr
+    fl = _Flat(alphagrad_quirks)
+    env = {}
+    inputs = []
+    for i, v in enumerate(jaxpr.invars):
+        shape = tuple(v.aval.shape)
+        if len(shape) > 2:
+            raise ExportError("input %d has rank %d %s; ccx records hold two dims "
+                              "(TENSOR_MODEL.md 1)" % (i + 1, len(shape), shape))
+        name = input_names[i] if input_names and i < len(input_names) else "in%d" % (i + 1)
+        inputs.append({"name": name, "shape": list(shape)})
+        env[v] = ("node", i, shape)
+        fl.shapes.append(shape)
+        fl.floats.append(_is_float(v.aval))
+    fl.n_inputs = len(inputs)
+    for cv, c in zip(jaxpr.constvars, closed.consts):
+        env[cv] = ("lit", c, tuple(getattr(c, "shape", ())))
+    fl.run(jaxpr, env)
+    # outputs: a vertex nothing else uses is the output itself; anything else
+    # (used by other equations, an input, listed twice, a literal) gets a copy
+    used = set(src for (src, dst) in fl.edges)
+    uses = {}
+    for vert in fl.vertices:
+        for o in vert["operands"]:
+            if isinstance(o, str) and o[:1] in "xv":
+                uses[o] = uses.get(o, 0) + 1
+    outputs, taken = [], set()
+    for k, ov in enumerate(jaxpr.outvars):
+        name = "out%d" % (k + 1)
+        a = fl.atom(ov, env)
+        if a[0] == "node" and a[1] >= fl.n_inputs and a[1] not in taken:
+            label = fl.operand_json(a)
+            if not uses.get(label) and a[1] not in used:
+                taken.add(a[1])
+                outputs.append({"vertex": label, "name": name})
+                continue
+        # a copy vertex
+        shape = tuple(a[2])
+        node = len(fl.shapes)
+        fl.shapes.append(shape)
+        fl.floats.append(True)
+        fl.vertices.append({"prim": "copy", "shape": list(shape),
+                            "operands": [fl.operand_json(a)], "params": {}})
+        if a[0] == "node" and fl.floats[a[1]]:
+            rec = [1 if S(shape) == (1, 1) else -6, *S(shape), *S(shape)]
+            fl.add_edge(a[1], node, rec)
+        outputs.append({"vertex": "v%d" % (node - fl.n_inputs + 1), "name": name})
+    def label(n):
+        return "x%d" % (n + 1) if n < fl.n_inputs else "v%d" % (n - fl.n_inputs + 1)
+    edges = [[label(s), label(d), *fl.edges[(s, d)]] for (s, d) in fl.edge_order]
+    graph = {"format": "ccx-graph", "version": 1, "task": task}
+    graph["origin"] = origin or ("exported by scripts/jax_export.py with jax %s" % jax.__version__)
+    graph.update({"inputs": inputs, "vertices": fl.vertices, "outputs": outputs, "edges": edges})
+    return graph
+
+
+def export(f, *example_args, path=None, task=None, alphagrad_quirks=False, origin=None):
+    """Trace f at the example arguments (arrays, jax.ShapeDtypeStruct or Python
+    scalars) and return its ccx graph file as a dict; with path, also write it."""
+    jax, _, _ = _jax()
+    closed = jax.make_jaxpr(f)(*example_args)
+    try:
+        names = [p for p in inspect.signature(f).parameters]
+    except (TypeError, ValueError):
+        names = None
+    graph = graph_from_jaxpr(closed, task=task or getattr(f, "__name__", "f"), input_names=names,
+                             origin=origin, alphagrad_quirks=alphagrad_quirks)
+    if path:
+        write(graph, path)
+    return graph
+
+
+def dumps(graph):
+    """The file text: one input, vertex, output and edge per line."""
+    head = {k: v for k, v in graph.items() if k not in ("inputs", "vertices", "outputs", "edges")}
+    lines = ["{"]
+    for k, v in head.items():
+        lines.append("%s: %s," % (json.dumps(k), json.dumps(v)))
+    keys = ["inputs", "vertices", "outputs", "edges"]
+    for i, k in enumerate(keys):
+        items = graph[k]
+        lines.append("%s: [" % json.dumps(k))
+        for j, it in enumerate(items):
+            lines.append("  %s%s" % (json.dumps(it, separators=(",", ":")), "," if j + 1 < len(items) else ""))
+        lines.append("]%s" % ("," if i + 1 < len(keys) else ""))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def write(graph, path):
+    """Write atomically (temporary file, fsync, rename); '-' = stdout."""
+    text = dumps(graph)
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    d = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(d, ".%s.tmp%d" % (os.path.basename(path), os.getpid()))
+    with open(tmp, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+# ----------------------------------------------------------- the command --
+
+_DTYPES = {"f16": "float16", "bf16": "bfloat16", "f32": "float32", "f64": "float64",
+           "i32": "int32", "i64": "int64", "bool": "bool"}
+
+
+def parse_arg(spec):
+    """'f32[4]', 'f64[2,3]', 'f32[]' -> jax.ShapeDtypeStruct."""
+    jax, _, _ = _jax()
+    m = re.fullmatch(r"\s*([a-z0-9]+)\[([0-9,\s]*)\]\s*", spec)
+    if not m or m.group(1) not in _DTYPES:
+        raise ValueError("--arg %r: expected DTYPE[DIMS] with DTYPE one of %s, e.g. f32[4], "
+                         "f64[2,3], f32[]" % (spec, ", ".join(_DTYPES)))
+    dims = [d.strip() for d in m.group(2).split(",") if d.strip()]
+    shape = tuple(int(d) for d in dims)
+    if any(d < 1 for d in shape):
+        raise ValueError("--arg %r: dims must be >= 1" % spec)
+    if _DTYPES[m.group(1)] == "float64":
+        jax.config.update("jax_enable_x64", True)
+    return jax.ShapeDtypeStruct(shape, _DTYPES[m.group(1)])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        prog="jax_export.py",
+        description="Export a JAX function to a ccx graph file (README: 'From a JAX function').")
+    ap.add_argument("function", metavar="MODULE:FUNCTION",
+                    help="the function, MODULE importable from PYTHONPATH or the current folder")
+    ap.add_argument("--arg", action="append", default=[], metavar="DTYPE[DIMS]",
+                    help="one per positional argument: dtype and shape, e.g. f32[4], f64[2,3], f32[]")
+    ap.add_argument("-o", "--output", default="-", metavar="FILE",
+                    help="the graph file to write (default: stdout)")
+    ap.add_argument("--task", help="task name in the file (default: the function's name)")
+    ap.add_argument("--alphagrad-quirks", action="store_true",
+                    help="reproduce AlphaGrad's dropped-output (`_`) column quirk (reference graphs)")
+    a = ap.parse_args(argv)
+    if ":" not in a.function:
+        ap.error("expected MODULE:FUNCTION, got %r" % a.function)
+    mod_name, fn_name = a.function.rsplit(":", 1)
+    sys.path.insert(0, os.getcwd())
+    try:
+        mod = importlib.import_module(mod_name)
+    except Exception as e:  # the user's module failed to import
+        print("jax_export: error: cannot import %s: %s" % (mod_name, e), file=sys.stderr)
+        return 2
+    f = getattr(mod, fn_name, None)
+    if not callable(f):
+        print("jax_export: error: %s has no function %s" % (mod_name, fn_name), file=sys.stderr)
+        return 2
+    try:
+        args = [parse_arg(s) for s in a.arg]
+    except ValueError as e:
+        print("jax_export: error: %s" % e, file=sys.stderr)
+        return 2
+    try:
+        n_params = len([p for p in inspect.signature(f).parameters.values()
+                        if p.default is inspect.Parameter.empty and p.kind in
+                        (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)])
+        if len(args) != n_params:
+            print("jax_export: error: %s takes %d positional arguments, got %d --arg" %
+                  (fn_name, n_params, len(args)), file=sys.stderr)
+            return 2
+    except (TypeError, ValueError):
+        pass
+    try:
+        graph = export(f, *args, task=a.task or fn_name, alphagrad_quirks=a.alphagrad_quirks,
+                       origin="exported from %s by scripts/jax_export.py" % a.function)
+    except ExportError as e:
+        print("jax_export: error: %s" % e, file=sys.stderr)
+        return 2
+    except Exception as e:  # tracing failed in the user's code
+        print("jax_export: error: tracing %s failed: %s: %s" % (a.function, type(e).__name__, e),
+              file=sys.stderr)
+        return 2
+    write(graph, a.output)
+    if a.output != "-":
+        print("jax_export: wrote %s (%d inputs, %d vertices, %d edges)" %
+              (a.output, len(graph["inputs"]), len(graph["vertices"]), len(graph["edges"])),
+              file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
