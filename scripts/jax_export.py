@@ -38,10 +38,13 @@ while, scan, cond, ...), equations with several outputs, and arrays of rank
 (exit 2 on the command line), never a wrong graph.
 
 alphagrad_quirks=True (--alphagrad-quirks) reproduces one more quirk of
-AlphaGrad's builder, for the reference graphs only: every dropped (`_`)
-equation writes its in-edges into the first `_` equation's column, leaving
-the later `_` vertices isolated (TENSOR_MODEL.md 7.7; cost-neutral in the
-ten paper graphs). Without it each `_` vertex keeps its own in-edges.
+AlphaGrad's builder, for the reference graphs only: every equation whose
+result nothing uses (a `_` in JAX 0.4.26's jaxpr) writes its in-edges into
+the first such equation's column, leaving the later ones isolated
+(TENSOR_MODEL.md 7.7). It changes costs: those in-edges now point at an early
+dead end, which forward mode eliminates before their sources
+(BlackScholes_Jacobian: forward/reverse 545/572 with it, 582/501 without).
+Without it each dead equation keeps its own in-edges.
 """
 
 import argparse
@@ -231,7 +234,13 @@ def _where(eqn):
         frame = None
     if frame is None:
         return ""
-    return "%s:%d" % (frame.file_name, frame.start_line)
+    # relative to the current folder when inside it (stable in committed files)
+    name = frame.file_name
+    if os.path.isabs(name):
+        rel = os.path.relpath(name)
+        if not rel.startswith(".."):
+            name = rel
+    return "%s:%d" % (name, frame.start_line)
 
 
 def _is_float(aval):
@@ -258,7 +267,6 @@ class _Flat:
         self.edges = {}         # (src, dst) -> record
         self.edge_order = []
         self.n_inputs = 0
-        self.first_drop = None  # quirks: the first `_` vertex's node
 
     # an atom of the flat program: ("node", id) or ("lit", value, shape)
     def operand_json(self, atom):
@@ -340,22 +348,42 @@ class _Flat:
         if where:
             vert["source"] = where
         self.vertices.append(vert)
-        dropped = isinstance(out, jcore.DropVar)
-        if not dropped:
+        if not isinstance(out, jcore.DropVar):
             env[out] = ("node", node, shape)
         # edges: Var operands that carry derivatives, into a value that does
         literal = [a[0] != "node" or not self.floats[a[1]] for a in atoms]
         if not self.floats[node]:
             return
         rec = records(prim, [a[2] for a in atoms], literal, shape, eqn.params)
-        target = node
-        if self.quirks and dropped:
-            if self.first_drop is None:
-                self.first_drop = node
-            target = self.first_drop
         for a, r in zip(atoms, rec):
             if r is not None:
-                self.add_edge(a[1], target, r)
+                self.add_edge(a[1], node, r)
+
+    def drop_quirk(self, outputs):
+        """AlphaGrad's `_` column (TENSOR_MODEL.md 7.7): its builder files the
+        result of every equation nothing uses (JAX 0.4.26 makes those DropVars,
+        printed `_`) under one name, so each such equation writes its in-edges
+        into the first one's column (a later write replaces an earlier one),
+        and the later ones are left without in-edges."""
+        used = set(outputs)
+        for vert in self.vertices:
+            for o in vert["operands"]:
+                if isinstance(o, str) and o[:1] in "xv" and o[1:].isdigit():
+                    used.add(o)
+        dropped = [self.n_inputs + k for k in range(len(self.vertices))
+                   if "v%d" % (k + 1) not in used]
+        if len(dropped) < 2:
+            return
+        first = dropped[0]
+        moved = {}
+        for key in list(self.edge_order):
+            if key[1] in dropped[1:]:
+                moved[key] = self.edges.pop(key)
+        self.edge_order = [k for k in self.edge_order if k not in moved]
+        for d in dropped[1:]:  # in equation order: a later write replaces an earlier one
+            for (src, dst), rec in moved.items():
+                if dst == d:
+                    self.add_edge(src, first, rec)
 
     def atom(self, v, env):
         _, jcore, _ = _jax()
@@ -420,6 +448,9 @@ def graph_from_jaxpr(closed, task="f", input_names=None, origin=None, alphagrad_
             rec = [1 if S(shape) == (1, 1) else -6, *S(shape), *S(shape)]
             fl.add_edge(a[1], node, rec)
         outputs.append({"vertex": "v%d" % (node - fl.n_inputs + 1), "name": name})
+    if alphagrad_quirks:
+        fl.drop_quirk([o["vertex"] for o in outputs])
+
     def label(n):
         return "x%d" % (n + 1) if n < fl.n_inputs else "v%d" % (n - fl.n_inputs + 1)
     edges = [[label(s), label(d), *fl.edges[(s, d)]] for (s, d) in fl.edge_order]
