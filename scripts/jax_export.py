@@ -29,7 +29,9 @@ Semantics settled here (the task language does the same):
   scalars). So the game's cost counts every multiplication the Jacobian needs:
   nothing is left to complete after the elimination.
 - Values that are not floating point (booleans, integers) carry no
-  derivative: their vertices have no in-edges, and they give no edges.
+  derivative: their vertices have no in-edges, and they give no edges. So a
+  comparison (gt, lt, ...) or any other primitive with such a result is a
+  vertex without edges, whatever the primitive.
 - stop_gradient and iota give no edges (their vertices have no in-edges).
 
 Unsupported: primitives without a rule (cumsum, gather, scatter, sort,
@@ -228,10 +230,15 @@ def _jax():
 def _where(eqn):
     """The user's file:line of an equation ('' if unknown)."""
     _, _, siu = _jax()
-    try:
-        frame = siu.user_frame(eqn.source_info)
-    except Exception:
-        frame = None
+    frame = None
+    # newer JAX takes the traceback, 0.4.26 the source info itself
+    for arg in (getattr(eqn.source_info, "traceback", None), eqn.source_info):
+        try:
+            frame = siu.user_frame(arg)
+        except Exception:
+            frame = None
+        if frame is not None:
+            break
     if frame is None:
         return ""
     # relative to the current folder when inside it (stable in committed files)
@@ -267,6 +274,7 @@ class _Flat:
         self.edges = {}         # (src, dst) -> record
         self.edge_order = []
         self.n_inputs = 0
+        self.call_where = ""    # the inlined call's line, for equations without their own
 
     # an atom of the flat program: ("node", id) or ("lit", value, shape)
     def operand_json(self, atom):
@@ -292,7 +300,7 @@ class _Flat:
     def eqn(self, eqn, env):
         jax, jcore, _ = _jax()
         prim = eqn.primitive.name
-        where = _where(eqn)
+        where = _where(eqn) or self.call_where
         if prim in CALLS:
             key = CALLS[prim]
             inner = eqn.params.get(key) if key else None
@@ -302,7 +310,7 @@ class _Flat:
                         inner = eqn.params[k]
                         break
             if inner is None:
-                raise ExportError("primitive '%s' at %s: no inner jaxpr to inline" % (prim, where or "?"))
+                raise ExportError("primitive '%s' at %s: no inner jaxpr to inline" % (prim, where or "an unknown line"))
             atoms = [self.atom(v, env) for v in eqn.invars]
             closed = inner if hasattr(inner, "jaxpr") else None
             jaxpr = closed.jaxpr if closed is not None else inner
@@ -314,27 +322,30 @@ class _Flat:
             # take the last len(invars) operands
             for iv, a in zip(jaxpr.invars, atoms[len(atoms) - len(jaxpr.invars):]):
                 inner_env[iv] = a
+            outer, self.call_where = self.call_where, where
             self.run(jaxpr, inner_env)
+            self.call_where = outer
             for ov, iv in zip(eqn.outvars, jaxpr.outvars):
                 if not isinstance(ov, jcore.DropVar):
                     env[ov] = self.atom(iv, inner_env)
             return
-        if prim not in KNOWN:
+        out_float = all(_is_float(v.aval) for v in eqn.outvars)
+        if prim not in KNOWN and out_float:
             raise ExportError("primitive '%s' at %s: ccx has no edge rule for it (supported: %s)"
                               % (prim, where or "an unknown line", ", ".join(sorted(KNOWN))))
         if len(eqn.outvars) != 1:
             raise ExportError("primitive '%s' at %s has %d results; a vertex has one"
-                              % (prim, where or "?", len(eqn.outvars)))
+                              % (prim, where or "an unknown line", len(eqn.outvars)))
         out = eqn.outvars[0]
         shape = tuple(out.aval.shape)
         atoms = [self.atom(v, env) for v in eqn.invars]
         for a in atoms:
             if len(a[2]) > 2:
                 raise ExportError("primitive '%s' at %s: an operand of rank %d %s; ccx records "
-                                  "hold two dims (TENSOR_MODEL.md 1)" % (prim, where or "?", len(a[2]), a[2]))
+                                  "hold two dims (TENSOR_MODEL.md 1)" % (prim, where or "an unknown line", len(a[2]), a[2]))
         if len(shape) > 2:
             raise ExportError("primitive '%s' at %s: a result of rank %d %s; ccx records hold two "
-                              "dims (TENSOR_MODEL.md 1)" % (prim, where or "?", len(shape), shape))
+                              "dims (TENSOR_MODEL.md 1)" % (prim, where or "an unknown line", len(shape), shape))
         node = len(self.shapes)
         self.shapes.append(shape)
         self.floats.append(_is_float(out.aval))

@@ -6,7 +6,7 @@ CCX_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian packages the build, tests and plots need.
 CCX_DEBIAN_PACKAGES=(cmake g++ gcc clang libclang-rt-14-dev libgtest-dev libcjson-dev
-                     libopenblas-dev libyaml-dev pkg-config gnuplot-nox python3)
+                     libopenblas-dev libyaml-dev pkg-config gnuplot-nox python3 python3-venv)
 
 ccx_log() { printf '%s\n' "$*" >&2; }
 
@@ -46,3 +46,21 @@ ccx_install_deps() {
 }
 
 ccx_nproc() { nproc 2>/dev/null || echo 2; }
+
+# ccx_venv DIR REQUIREMENTS: a virtual environment at DIR with the pinned
+# packages of REQUIREMENTS (pip, from PyPI), created once and reused; it is
+# rebuilt when the requirements file changes. Prints DIR/bin/python.
+ccx_venv() {
+    local dir=$1 req=$2 stamp
+    stamp=$(sha256sum "$req" | cut -d' ' -f1)
+    if [[ -x $dir/bin/python && -f $dir/.ccx-requirements && $(cat "$dir/.ccx-requirements") == "$stamp" ]]; then
+        echo "$dir/bin/python"
+        return 0
+    fi
+    ccx_log "ccx: creating $dir from $req (pip, once)"
+    rm -rf -- "$dir"
+    python3 -m venv "$dir" >&2 || return 1
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" >&2 || return 1
+    echo "$stamp" > "$dir/.ccx-requirements"
+    echo "$dir/bin/python"
+}

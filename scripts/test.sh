@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Build and test everything:
-#   1. build/       default build (CUDA if nvcc is found), ctest
+#   1. build/       default build (CUDA if nvcc is found), ctest; then the JAX
+#                   exporter's tests in build/venv-jax and build/venv-jax0426
 #   2. build-asan/  AddressSanitizer + UBSan debug build, ctest
 #   3. build-fuzz/  libFuzzer smoke runs of the task parser and the graph-file
 #                   reader (needs clang)
-# Usage: scripts/test.sh [--quick]     (--quick: stage 1 only)
+# Usage: scripts/test.sh [--quick]     (--quick: the main build and its ctest only)
 # Env:   CCX_FUZZ_SECONDS (task parser, default 45), CCX_FUZZ_GRAPH_SECONDS (graph
 #        files, default 30)
 set -euo pipefail
@@ -15,7 +16,7 @@ quick=0
 for arg in "$@"; do
     case "$arg" in
         --quick) quick=1 ;;
-        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) ccx_log "test.sh: unknown argument '$arg' (try --help)"; exit 2 ;;
     esac
 done
@@ -40,6 +41,22 @@ cmake --build build -j"$JOBS"
 run_stage "ctest (build/)"
 ctest --test-dir build --output-on-failure -j2
 passed+=("build+ctest")
+
+# ---------------------------------------------------------------------------
+# The JAX exporter (scripts/jax_export.py): Python, in two virtual
+# environments under build/ (created once): the current JAX, and JAX 0.4.26,
+# under which the exports must be AlphaGrad's graphs record for record.
+if ((quick)); then
+    echo "(--quick: skipping the JAX exporter stage)"
+else
+    for env in jax jax0426; do
+        run_stage "JAX exporter (build/venv-$env, scripts/requirements-$env.txt)"
+        py=$(ccx_venv "build/venv-$env" "scripts/requirements-$env.txt")
+        "$py" -c 'import jax; print("jax", jax.__version__)'
+        CCX_BIN="$CCX_ROOT/build/ccx" "$py" -m unittest discover -s tests/jax -v
+        passed+=("exporter-$env")
+    done
+fi
 
 # ---------------------------------------------------------------------------
 if ((quick)); then
