@@ -62,7 +62,9 @@ expect 2 "graph_sha256" "$CCX" cost f --order "$tmp/e.json"
 # graph: summary, vertices, DOT, conversion
 expect 0 "model          tensor" "$CCX" graph RoeFlux_3d
 expect 0 "11(reshape):17" "$CCX" graph RoeFlux_3d
-expect 0 "origin         AlphaGrad graph tensor" "$CCX" graph f
+expect 0 "origin         AlphaGrad graph tensor" "$CCX" graph $data/f.json
+expect 0 "origin         exported from configs/tasks/f.py" "$CCX" graph f
+expect 0 "@configs/tasks/f.py:" "$CCX" graph f --vertices
 expect 0 "dot_general" "$CCX" graph Encoder --vertices
 expect 0 'label="-2 K13\n4x4<-4x4"' "$CCX" graph Encoder --dot
 expect 0 "wrote $tmp/f.graph.json" "$CCX" graph $data/f.json -o "$tmp/f.graph.json"
