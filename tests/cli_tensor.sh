@@ -116,5 +116,16 @@ expect 2 "run.tasks: Perceptron is a tensor graph" "$CCX" train configs/train/qu
 # ... while a scalar graph file of ccx ops works for them
 expect 0 "dual reference" "$CCX" jacobian $data/RoeFlux_1d.json --order reverse
 
+# JAX code for graph files (tests/jax/test_jacobian.py checks its values)
+expect 0 "wrote $tmp/f.py (jax, structured module, order reverse, model cost 9333)" \
+    "$CCX" codegen f --order reverse --lang jax -o "$tmp/f.py"
+expect 0 "COST = 9333" cat "$tmp/f.py"
+expect 0 "def jacobian(x1, x2, x3, x4):" cat "$tmp/f.py"
+expect 0 "graph_sha256  9a574394f4acf8fb" cat "$tmp/f.py"
+# g is a scalar graph, but from a graph file: the same structured module
+expect 0 "def outputs(x1, x2" "$CCX" codegen g --order markowitz --lang jax
+expect 2 "--lang must be c, cuda or jax" "$CCX" bench jacobian f --lang cobol
+expect 2 "not found" env CCX_ROOT=/nonexistent "$CCX" bench jacobian f --lang jax
+
 echo "cli_tensor: $pass passed, $fail failed"
 ((fail == 0))

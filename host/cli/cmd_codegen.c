@@ -26,7 +26,16 @@ static void usage(FILE *out) {
             "  --lang cuda   the same body as a __global__ kernel, one thread per point, and an\n"
             "                extern \"C\" launcher NAME_jacobian_cuda(n, x, y, J, stream)\n"
             "  --lang jax    a Python module: f(x) for jax.jacfwd/jacrev, and jacobian(x), the\n"
-            "                same elimination in jnp (used by scripts/bench_jacobian_jax.py)\n"
+            "                same elimination in jnp (used by scripts/bench_jacobian_jax.py).\n"
+            "                A tensor graph (vector and matrix vertices) takes --lang jax only,\n"
+            "                and any graph file (.graph.json, e.g. g) gets the same module:\n"
+            "                outputs(*inputs), and jacobian(*inputs) returning d output / d input\n"
+            "                as jax.jacrev(outputs, argnums=all) nests them, for one point (vmap\n"
+            "                it), each edge Jacobian kept structured (a diagonal as a vector, a\n"
+            "                broadcast or reshape as nothing, a dot_general as its other\n"
+            "                operand), one einsum per predecessor x successor pair of the order;\n"
+            "                multiplications() counts their scalar multiplications, COST is\n"
+            "                the model's figure\n"
             "  --name NAME   function prefix (a C identifier; default: the task name)\n"
             "  -o FILE       write to FILE (default: standard output)\n"
             "  -h, --help    this help\n");
@@ -37,6 +46,58 @@ static int valid_name(const char *s) {
     for (; *s; s++)
         if (!(isalnum((unsigned char)*s) || *s == '_')) return 0;
     return 1;
+}
+
+/* A graph read from a graph file names every vertex's primitive: its JAX
+ * code is the structured module even when every vertex is a scalar (g), so
+ * that jacobian() takes and returns what jax.jacrev of the source does. */
+static int from_graph_file(const ccx_graph *g) {
+    for (int k = 0; k < g->n_vertices; k++)
+        if (!g->vertices[k].prim) return 0;
+    return g->n_vertices > 0;
+}
+
+/* A tensor graph: the structured JAX module (codegen_tensor.c), written
+ * through a temporary file and a rename. */
+static int tensor_codegen(const ccx_graph *g, const char *order_arg, ccx_codegen_lang lang,
+                          const char *out_path) {
+    if (lang != CCX_LANG_JAX)
+        return ccx_cli_usage_error("codegen", "%s is a tensor graph: only --lang jax is written for "
+                                              "tensor graphs so far", g->task_name);
+    ccx_order_file of = {0};
+    ccx_error err;
+    int64_t cost = 0;
+    if (ccx_cli_load_order(g, order_arg, &of, &cost, &err) || ccx_codegen_tensor_check(g, &err)) {
+        ccx_cli_print_error(&err);
+        ccx_order_file_free(&of);
+        return CCX_EXIT_USAGE;
+    }
+    const char *method = of.method ? of.method : "imported";
+    int rc = CCX_EXIT_OK;
+    if (!out_path || strcmp(out_path, "-") == 0) {
+        if (ccx_codegen_tensor_jax(g, of.order, of.n_order, method, stdout, &err)) {
+            ccx_cli_print_error(&err);
+            rc = CCX_EXIT_FAILURE;
+        }
+    } else {
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp%ld", out_path, (long)getpid());
+        FILE *f = fopen(tmp, "w");
+        int wrc = f ? ccx_codegen_tensor_jax(g, of.order, of.n_order, method, f, &err)
+                    : ccx_error_set(&err, "cannot write %s", out_path);
+        if (f && fclose(f) && wrc == 0) wrc = ccx_error_set(&err, "write error on %s", out_path);
+        if (wrc == 0 && rename(tmp, out_path)) wrc = ccx_error_set(&err, "cannot write %s", out_path);
+        if (wrc) {
+            remove(tmp);
+            ccx_cli_print_error(&err);
+            rc = CCX_EXIT_FAILURE;
+        } else {
+            fprintf(stderr, "ccx codegen: wrote %s (jax, structured module, order %s, model cost %lld)\n",
+                    out_path, method, (long long)cost);
+        }
+    }
+    ccx_order_file_free(&of);
+    return rc;
 }
 
 int ccx_cmd_codegen(int argc, char **argv) {
@@ -70,8 +131,19 @@ int ccx_cmd_codegen(int argc, char **argv) {
     if (optind != argc - 1)
         return ccx_cli_usage_error("codegen", "expected exactly one TASK, got %d", argc - optind);
     if (!order_arg) return ccx_cli_usage_error("codegen", "--order is required");
-    ccx_graph *g = ccx_cli_load_evaluable_task(argv[optind], "ccx codegen");
+    ccx_graph *g = ccx_cli_load_task(argv[optind]);
     if (!g) return CCX_EXIT_USAGE;
+    if (g->tensor || (lang == CCX_LANG_JAX && from_graph_file(g))) {
+        int trc = tensor_codegen(g, order_arg, lang, out_path);
+        ccx_graph_free(g);
+        return trc;
+    }
+    ccx_error lerr;
+    if (ccx_graph_require_evaluable(g, "ccx codegen", &lerr)) {
+        ccx_cli_print_error(&lerr);
+        ccx_graph_free(g);
+        return CCX_EXIT_USAGE;
+    }
 
     ccx_order_file of = {0};
     ccx_jac_plan plan = {0};

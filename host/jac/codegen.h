@@ -82,6 +82,21 @@ void ccx_codegen_default_name(const ccx_graph *g, char *buf, size_t size);
 int ccx_codegen_write(const ccx_jac_plan *plan, const ccx_codegen_opts *opts, FILE *out,
                       ccx_codegen_stats *stats, ccx_error *err);
 
+/* Tensor graphs (codegen_tensor.c): a JAX module for graph g and the order
+ * order[n] (valid): outputs(*inputs), jacobian(*inputs) returning the blocks
+ * d output_o / d input_i as jax.jacrev(outputs, argnums=all) nests them, the
+ * edge Jacobians kept structured (host/jac/jax_tensor_runtime.py, written into
+ * the module), one product per predecessor x successor pair of each
+ * elimination, and multiplications(), the scalar multiplications those
+ * products perform. method names the order in the header. 0, or -1 with err
+ * (ccx_codegen_tensor_check's refusals, a bad order, a write error). */
+int ccx_codegen_tensor_jax(const ccx_graph *g, const int32_t *order, int n, const char *method,
+                           FILE *out, ccx_error *err);
+/* 0 if g can be written as JAX code: every primitive known to the runtime,
+ * operands listed, no array constant left out of the file, no output that
+ * feeds another vertex; else -1 with err naming the vertex. */
+int ccx_codegen_tensor_check(const ccx_graph *g, ccx_error *err);
+
 /* A main() appended to CUDA code from ccx_codegen_write (same name) makes it a
  * benchmark program:  PROG POINTS K TOTAL REPS JOUT  reads K points (SoA
  * doubles, x[i*K + k]) from POINTS, tiles them over chunks of up to 2^20
