@@ -36,6 +36,17 @@ def load(task):
     return importlib.import_module(task)
 
 
+def sample_args(mod, rng):
+    """Random float64 arguments for the task module mod inside its DOMAIN (one
+    (low, high) box for all arguments, or one per argument), shaped like
+    example_args(); a Python float argument stays a float."""
+    import numpy as np
+    ex = mod.example_args()
+    dom = mod.DOMAIN if isinstance(mod.DOMAIN, list) else [mod.DOMAIN] * len(ex)
+    return [float(rng.uniform(*box)) if isinstance(a, float) else rng.uniform(*box, np.shape(a))
+            for a, box in zip(ex, dom)]
+
+
 def export(task):
     """The graph (dict) of configs/tasks/TASK.py, as the committed files have it."""
     import jax

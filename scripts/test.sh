@@ -43,17 +43,22 @@ ctest --test-dir build --output-on-failure -j2
 passed+=("build+ctest")
 
 # ---------------------------------------------------------------------------
-# The JAX exporter (scripts/jax_export.py): Python, in two virtual
-# environments under build/ (created once): the current JAX, and JAX 0.4.26,
-# under which the exports must be AlphaGrad's graphs record for record.
+# The JAX exporter (scripts/jax_export.py) and the JAX code ccx writes for
+# Jacobians (tests/jax/test_jacobian.py): Python, in two virtual environments
+# under build/ (created once): the current JAX, and JAX 0.4.26, under which
+# the exports must be AlphaGrad's graphs record for record (fewer random
+# programs there: the generated code is the same).
 if ((quick)); then
     echo "(--quick: skipping the JAX exporter stage)"
 else
     for env in jax jax0426; do
-        run_stage "JAX exporter (build/venv-$env, scripts/requirements-$env.txt)"
+        run_stage "JAX exporter and generated Jacobians (build/venv-$env, scripts/requirements-$env.txt)"
         py=$(ccx_venv "build/venv-$env" "scripts/requirements-$env.txt")
         "$py" -c 'import jax; print("jax", jax.__version__)'
-        CCX_BIN="$CCX_ROOT/build/ccx" "$py" -m unittest discover -s tests/jax -v
+        n_random=20
+        [[ $env == jax0426 ]] && n_random=5
+        CCX_BIN="$CCX_ROOT/build/ccx" CCX_JAX_RANDOM_PROGRAMS=$n_random \
+            "$py" -m unittest discover -s tests/jax -v
         passed+=("exporter-$env")
     done
 fi

@@ -151,6 +151,12 @@ def BlackScholes_Jacobian(S, K, r, sigma, T):
     return d_S, d_K, d_r, d_sigma, d_T
 
 
+# Where tests and benchmarks draw random points: one (low, high) box for every
+# argument, or one per argument:
+# spot, strike, rate, volatility, maturity.
+DOMAIN = [(0.8, 1.2), (0.8, 1.2), (0.01, 0.05), (0.1, 0.4), (0.5, 2.0)]
+
+
 def example_args():
     """The arguments AlphaGrad traced it with (float32 arrays; Python floats
     stay weak-typed scalars)."""

@@ -48,6 +48,11 @@ def Encoder(x, y, WQ1, WQ2, WK1, WK2, WV1, WV2, W1, W2, b1, b2, gamma1, beta1, g
     return -jnp.sum(y * jnp.log(jnn.softmax(z2, axis=1)), axis=1)
 
 
+# Where tests and benchmarks draw random points: one (low, high) box for every
+# argument, or one per argument.
+DOMAIN = (0.5, 1.5)
+
+
 def example_args():
     """The arguments AlphaGrad traced it with (float32 arrays; Python floats
     stay weak-typed scalars)."""

@@ -30,6 +30,11 @@ def Perceptron(x, y, W1, b1, W2, b2, gamma, beta):
     return -jnp.sum(y * jnp.log(p), axis=1)
 
 
+# Where tests and benchmarks draw random points: one (low, high) box for every
+# argument, or one per argument.
+DOMAIN = (0.5, 1.5)
+
+
 def example_args():
     """The arguments AlphaGrad traced it with: x, y (1, 4), W1 (8, 4), b1 (8,),
     W2 (4, 8), b2 (4,), and gamma, beta as Python floats."""

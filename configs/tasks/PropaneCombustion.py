@@ -30,6 +30,11 @@ def PropaneCombustion(x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11):
     return f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11
 
 
+# Where tests and benchmarks draw random points: one (low, high) box for every
+# argument, or one per argument.
+DOMAIN = (0.5, 1.5)
+
+
 def example_args():
     """The arguments AlphaGrad traced it with: float32 scalars."""
     import numpy as np

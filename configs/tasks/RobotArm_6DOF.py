@@ -69,6 +69,11 @@ def RobotArm_6DOF(t1, t2, t3, t4, t5, t6):
     return px, py, pz, z, y_, z__
 
 
+# Where tests and benchmarks draw random points: one (low, high) box for every
+# argument, or one per argument.
+DOMAIN = (0.5, 1.5)
+
+
 def example_args():
     """The arguments AlphaGrad traced it with: float32 scalars."""
     import numpy as np

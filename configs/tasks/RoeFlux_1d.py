@@ -81,6 +81,13 @@ def RoeFlux_1d(ul0, ul1, ul2, ur0, ur1, ur2):
     return phi0, phi1, phi2
 
 
+# Where tests and benchmarks draw random points: one (low, high) box for every
+# argument, or one per argument:
+# densities, momenta, energies of the two states: with gamma < 1 the
+# speed of sound is real only where the kinetic energy dominates.
+DOMAIN = [(0.8, 1.2), (1.5, 3.0), (0.05, 0.2)] * 2
+
+
 def example_args():
     """The arguments AlphaGrad traced it with: float32 scalars."""
     import numpy as np

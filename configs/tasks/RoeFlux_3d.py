@@ -91,6 +91,13 @@ def roe_flux_3d(ul0, ul, ul4, ur0, ur, ur4):
 RoeFlux_3d = jax.vmap(roe_flux_3d)
 
 
+# Where tests and benchmarks draw random points: one (low, high) box for every
+# argument, or one per argument:
+# densities, momenta, energies of the two states: with gamma < 1 the
+# speed of sound is real only where the kinetic energy dominates.
+DOMAIN = [(0.8, 1.2), (1.5, 3.0), (0.05, 0.2)] * 2
+
+
 def example_args():
     """The arguments AlphaGrad traced it with (float32 arrays; Python floats
     stay weak-typed scalars)."""

@@ -97,6 +97,12 @@ def f(v0, v1, v2, v4):
     return v74, v65, v67, v69, v73
 
 
+# Where tests and benchmarks draw random points: one (low, high) box for every
+# argument, or one per argument:
+# small enough for arccos to stay in its domain.
+DOMAIN = (0.05, 0.3)
+
+
 def example_args():
     """The arguments AlphaGrad traced it with (float32 arrays; Python floats
     stay weak-typed scalars)."""

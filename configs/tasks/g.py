@@ -119,6 +119,13 @@ def g(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14):
             v116, v117, v118, v119, v120)
 
 
+# Where tests and benchmarks draw random points: one (low, high) box for every
+# argument, or one per argument:
+# no box keeps g finite everywhere (its powers of negative bases and
+# arctanh of values past 1 give NaN at every point tried): tests compare where JAX is finite.
+DOMAIN = (-5.0, 5.0)
+
+
 def example_args():
     """The arguments AlphaGrad traced it with (float32 arrays; Python floats
     stay weak-typed scalars)."""

@@ -1,0 +1,271 @@
+"""Tests of the JAX code ccx writes for a Jacobian (`ccx codegen TASK --order
+ORDER --lang jax`), run by scripts/test.sh in the exporter's virtual
+environments (float64 on the CPU):
+
+    CCX_BIN=build/ccx build/venv-jax/bin/python -m unittest tests/jax/test_jacobian.py -v
+
+For the ten paper tasks and for random programs, in forward, reverse,
+Markowitz and random orders, the generated jacobian() equals jax.jacrev of
+the function to 1e-10 relative (the largest entry of each block sets the
+scale). The six tensor tasks and random programs get the structured module
+(jacobian(*inputs) nested like jacrev(argnums=all)); the four scalar tasks
+(task files) the straight-line one (jacobian(x) -> (y, J[out, in])).
+
+Points where the function is undefined: the generated code gives NaN where
+a path of partials from the input to the output meets a NaN, which is where
+JAX's forward mode differentiating in that one input does (g, NaN somewhere
+at every point: equal NaN for NaN). jax.jacrev and jax.jacfwd over all
+inputs give NaN in more entries, wherever a NaN partial meets a zero
+(co)tangent (0 * NaN): jacrev of g is NaN in every entry. Elsewhere (f out of
+arccos's domain, RoeFlux_3d with an imaginary speed of sound) ccx's NaNs are
+among jacrev's and the entries both give agree.
+"""
+import importlib.util
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+import export_tasks  # noqa: E402
+import jax_export  # noqa: E402
+from test_export import random_program  # noqa: E402
+
+CCX = os.environ.get("CCX_BIN", os.path.join(ROOT, "build", "ccx"))
+RTOL = 1e-10
+TENSOR = ["RoeFlux_3d", "BlackScholes_Jacobian", "Encoder", "Perceptron", "f", "g"]
+SCALAR = ["RoeFlux_1d", "RobotArm_6DOF", "HumanHeartDipole", "PropaneCombustion"]
+ORDERS = ["forward", "reverse", "markowitz", "random"]
+
+
+def ccx(*args):
+    r = subprocess.run([CCX, *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise AssertionError("ccx %s: exit %d\n%s%s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
+    return r.stdout
+
+
+def load_module(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def order_arg(task, order, seed=0):
+    """ORDER for ccx codegen: a baseline name, or a random permutation of the
+    eliminable vertices (as a LIST)."""
+    if order != "random":
+        return order
+    verts = json.loads(ccx("cost", task, "--order", "forward", "--json"))["order"]
+    random.Random(seed).shuffle(verts)
+    return ",".join(map(str, verts))
+
+
+def max_rel_err(ref, got):
+    """max |ref - got| over the entries finite in ref, relative to the largest
+    of them (a block that is zero in exact arithmetic holds rounding noise
+    that no order reproduces: Encoder's d out / d WQ2 is ~1e-14 everywhere)."""
+    worst, scale = 0.0, 1e-300
+    for r, g in zip(ref, got):
+        r, g = np.asarray(r), np.asarray(g)
+        assert r.shape == g.shape, (r.shape, g.shape)
+        ok = np.isfinite(r)
+        if ok.any():
+            scale = max(scale, float(np.max(np.abs(r[ok]))))
+            worst = max(worst, float(np.max(np.abs(r[ok] - g[ok]))))
+    return worst / scale
+
+
+def leaves(tree):
+    return [np.asarray(x) for x in jax.tree_util.tree_leaves(tree)]
+
+
+_N = [0]  # generated modules so far (unique module names)
+
+
+class Generated(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        # float64 for these tests only (the exporter's tests trace in float32)
+        cls.x64 = jax.config.jax_enable_x64
+        jax.config.update("jax_enable_x64", True)
+
+    @classmethod
+    def tearDownClass(cls):
+        jax.config.update("jax_enable_x64", cls.x64)
+        cls.dir.cleanup()
+
+    def codegen(self, task, order):
+        _N[0] += 1
+        path = os.path.join(self.dir.name, "m%d.py" % _N[0])
+        ccx("codegen", task, "--order", order, "--lang", "jax", "-o", path)
+        return load_module(path, "ccx_generated_%d" % _N[0])
+
+    def check_tensor(self, task, order, args, jac_ref, nan_ok=False):
+        """jit(jacobian)(*args) against jac_ref; returns the module."""
+        m = self.codegen(task, order)
+        got = jax.jit(m.jacobian)(*args)
+        ref, out = leaves(jac_ref), leaves(got)
+        self.assertEqual(len(ref), len(out))
+        for r, g in zip(ref, out):
+            self.assertEqual(r.shape, g.shape)
+            if not nan_ok:
+                self.assertFalse(np.isnan(r).any(), "JAX's Jacobian has NaN: move DOMAIN")
+            # never a NaN JAX does not give
+            self.assertFalse((np.isnan(g) & ~np.isnan(r)).any())
+        self.assertLess(max_rel_err(ref, out), RTOL)
+        return m
+
+
+class TensorTasks(Generated):
+    """The six tensor tasks: every order, against jacrev of the function the
+    graph file records (its outputs(): the graphs were traced in float32, so
+    literals such as sqrt(2) are float32 roundings; outputs() equals the
+    paper's function to that precision)."""
+
+    def graph_function(self, task, args):
+        """outputs() of the task's graph, checked against the paper's function."""
+        fn = getattr(export_tasks.load(task), task)
+        argn = tuple(range(len(args)))
+        graph_fn = self.codegen(task, "reverse").outputs
+        if not np.isnan(np.concatenate([x.ravel() for x in leaves(fn(*args))])).any():
+            self.assertLess(max_rel_err(leaves(fn(*args)), leaves(graph_fn(*args))), 1e-6)
+            self.assertLess(max_rel_err(leaves(jax.jit(jax.jacrev(fn, argnums=argn))(*args)),
+                                        leaves(jax.jit(jax.jacrev(graph_fn, argnums=argn))(*args))),
+                            1e-6)
+        return graph_fn
+
+    def run_task(self, task):
+        args = export_tasks.sample_args(export_tasks.load(task), np.random.default_rng(0))
+        graph_fn = self.graph_function(task, args)
+        ref = jax.jit(jax.jacrev(graph_fn, argnums=tuple(range(len(args)))))(*args)
+        for order in ORDERS:
+            with self.subTest(task=task, order=order):
+                m = self.check_tensor(task, order_arg(task, order), args, ref)
+                self.assertGreater(m.multiplications(), 0)
+
+    def test_roeflux_3d(self):
+        self.run_task("RoeFlux_3d")
+
+    def test_blackscholes_jacobian(self):
+        self.run_task("BlackScholes_Jacobian")
+
+    def test_encoder(self):
+        self.run_task("Encoder")
+
+    def test_perceptron(self):
+        self.run_task("Perceptron")
+
+    def test_f(self):
+        self.run_task("f")
+
+    def test_g_nan_where_a_path_meets_a_nan(self):
+        """g is NaN somewhere at every point (DOMAIN in configs/tasks/g.py).
+        ccx's Jacobian equals JAX's forward mode taken one input at a time,
+        NaN for NaN; jacrev and jacfwd over all inputs give more NaNs (every
+        entry, and ~60%), each a NaN partial times a zero (co)tangent."""
+        args = export_tasks.sample_args(export_tasks.load("g"), np.random.default_rng(0))
+        g_fn = self.graph_function("g", args)
+        n_in = len(args)
+        per_input = []  # d out_o / d in_i, JAX forward mode with only in_i varying
+        for i in range(n_in):
+            def g_i(xi, i=i):
+                return g_fn(*(args[:i] + [xi] + args[i + 1:]))
+            per_input.append(leaves(jax.jacfwd(g_i)(args[i])))
+        ref = [per_input[i][o] for o in range(len(per_input[0])) for i in range(n_in)]
+        n_nan = sum(int(np.isnan(r).sum()) for r in ref)
+        self.assertTrue(0 < n_nan < len(ref))
+        rev = leaves(jax.jit(jax.jacrev(g_fn, argnums=tuple(range(n_in))))(*args))
+        self.assertGreater(sum(int(np.isnan(r).sum()) for r in rev), n_nan)
+        for order in ORDERS:
+            with self.subTest(order=order):
+                m = self.codegen("g", order_arg("g", order))
+                got = leaves(jax.jit(m.jacobian)(*args))
+                for r, g in zip(ref, got):
+                    np.testing.assert_array_equal(np.isnan(g), np.isnan(r))
+                self.assertLess(max_rel_err(ref, got), RTOL)
+
+    def test_nan_points_give_nan_where_jax_does(self):
+        """f outside arccos's domain, RoeFlux_3d with an imaginary speed of sound."""
+        for task, scale in (("f", 8.0), ("RoeFlux_3d", None)):
+            args = export_tasks.sample_args(export_tasks.load(task), np.random.default_rng(0))
+            if scale:
+                args = [a * scale for a in args]
+            else:  # energies far above the kinetic energy: a2 < 0
+                args[2] = args[2] + 50.0
+                args[5] = args[5] + 50.0
+            fn = self.graph_function(task, args)
+            ref = jax.jit(jax.jacrev(fn, argnums=tuple(range(len(args)))))(*args)
+            n_nan = sum(int(np.isnan(x).sum()) for x in leaves(ref))
+            self.assertGreater(n_nan, 0)
+            for order in ("forward", "reverse"):
+                with self.subTest(task=task, order=order):
+                    m = self.check_tensor(task, order, args, ref, nan_ok=True)
+                    got = leaves(jax.jit(m.jacobian)(*args))
+                    self.assertGreater(sum(int(np.isnan(x).sum()) for x in got), 0)
+
+    def test_published_alphagrad_orders(self):
+        """AlphaGrad's best published order of each tensor task gives jacrev too."""
+        for task in TENSOR:
+            with open(os.path.join(ROOT, "tests", "data", "alphagrad", task + ".json")) as fh:
+                order = ",".join(map(str, json.load(fh)["best_published_order"]))
+            args = export_tasks.sample_args(export_tasks.load(task), np.random.default_rng(1))
+            fn = self.graph_function(task, args)
+            nan_ok = task == "g"
+            ref = (jax.jacfwd if nan_ok else jax.jacrev)(fn, argnums=tuple(range(len(args))))(*args)
+            with self.subTest(task=task):
+                self.check_tensor(task, order, args, ref, nan_ok=nan_ok)
+
+
+class ScalarTasks(Generated):
+    """The four scalar tasks (task files): the straight-line module's J[out, in]."""
+
+    def test_scalar_tasks(self):
+        for task in SCALAR:
+            mod = export_tasks.load(task)
+            fn = getattr(mod, task)
+            args = export_tasks.sample_args(mod, np.random.default_rng(0))
+            ref = jax.jacrev(fn, argnums=tuple(range(len(args))))(*args)
+            want = np.array([[float(np.ravel(b)[0]) for b in row] for row in ref])
+            x = jnp.asarray([float(np.ravel(a)[0]) for a in args])
+            for order in ORDERS:
+                with self.subTest(task=task, order=order):
+                    m = self.codegen(task, order_arg(task, order))
+                    y, J = jax.jit(m.jacobian)(x)
+                    self.assertEqual(J.shape, want.shape)
+                    self.assertLess(max_rel_err([want], [np.asarray(J)]), RTOL)
+
+
+class RandomPrograms(Generated):
+    """Random vector/matrix programs (tests/jax/test_export.py's generator):
+    exported, then every order against jacrev."""
+
+    def test_random_programs(self):
+        for seed in range(int(os.environ.get("CCX_JAX_RANDOM_PROGRAMS", "20"))):
+            f, args = random_program(seed)
+            g = jax_export.export(f, *args, task="random%d" % seed)
+            path = os.path.join(self.dir.name, "random%d.graph.json" % seed)
+            with open(path, "w") as fh:
+                json.dump(g, fh)
+            rng = np.random.default_rng(seed)
+            pts = [rng.uniform(0.5, 1.5, np.shape(a)) for a in args]
+            ref = jax.jacrev(f, argnums=tuple(range(len(pts))))(*pts)
+            for order in ORDERS:
+                with self.subTest(seed=seed, order=order):
+                    self.check_tensor(path, order_arg(path, order, seed), pts, ref)
+
+
+if __name__ == "__main__":
+    unittest.main()
