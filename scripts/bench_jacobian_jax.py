@@ -18,8 +18,19 @@ POINTS points in calls of BATCH points (the same device buffer each call);
 best and median ns/point are printed. JAX results are checked against each
 other (max abs difference).
 
+A graph file (the six tensor tasks, g, any export) gets the structured
+module (outputs(*inputs), jacobian(*inputs)) instead, and for each size in
+--batches (default 1,64,1024) the script times jax.jit(jax.vmap(...)) of
+jacfwd and jacrev of outputs() and of each order's jacobian() on that many
+points from the task's DOMAIN (configs/tasks/TASK.py), POINTS points per
+pass (default 16384: 16384 calls of one point, 16 of 1024). Its rows also
+give the order's model cost and the multiplications the module performs.
+Order names `alphagrad` (AlphaGrad's best published order of a paper task)
+and `best` (results/orders/TASK_sa.json) are understood.
+
     scripts/bench_jacobian_jax.py RoeFlux_1d RobotArm_6DOF --points 1000000
     scripts/bench_jacobian_jax.py --ccx build/ccx --orders forward,reverse,markowitz,best.json TASK
+    scripts/bench_jacobian_jax.py --platform cpu --orders forward,reverse,markowitz,alphagrad,best f
 
 Needs jax (pip install jax; jax[cuda12] on a GPU machine). JAX picks its
 default backend (GPU when present); --platform cpu forces the CPU.
@@ -32,6 +43,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+
+TENSOR_TASKS = {"RoeFlux_3d", "BlackScholes_Jacobian", "Encoder", "Perceptron", "f", "g"}
 
 
 def find_ccx(arg):
@@ -51,6 +65,102 @@ def load_module(path, name):
     return mod
 
 
+def order_spec(task, order, tmp):
+    """ORDER for ccx codegen: `alphagrad` is AlphaGrad's best published order
+    of a paper task (tests/data/alphagrad/TASK.json), `best` ccx's committed
+    search result (results/orders/TASK_sa.json); anything else as given."""
+    import json
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    if order == "alphagrad":
+        with open(os.path.join(root, "tests", "data", "alphagrad", f"{task}.json")) as f:
+            return ",".join(map(str, json.load(f)["best_published_order"]))
+    if order == "best":
+        return os.path.join(root, "results", "orders", f"{task}_sa.json")
+    return order
+
+
+def tensor_points(task, mod, n, rng):
+    """n points (a list of arrays [n, *shape] per input) inside the task's
+    DOMAIN (configs/tasks/TASK.py) or [0.5, 1.5], kept where jacrev is finite."""
+    import numpy as np
+    import jax
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import export_tasks
+    try:
+        tmod = export_tasks.load(task)
+        draw = lambda: export_tasks.sample_args(tmod, rng)  # noqa: E731
+    except ImportError:
+        draw = lambda: [rng.uniform(0.5, 1.5, s) for _, s in mod.INPUTS]  # noqa: E731
+    jr = jax.jit(jax.jacrev(mod.outputs, argnums=tuple(range(len(mod.INPUTS)))))
+    pts = []
+    for _ in range(20 * n):
+        x = [np.asarray(a, np.float64) for a in draw()]
+        if all(np.isfinite(np.asarray(b)).all() for b in jax.tree_util.tree_leaves(jr(*x))):
+            pts.append(x)
+            if len(pts) == n:
+                break
+    if not pts:
+        sys.exit(f"bench_jacobian_jax: no point where {task}'s Jacobian is finite")
+    pts = [pts[k % len(pts)] for k in range(n)]
+    return [np.stack([p[i] for p in pts]) for i in range(len(mod.INPUTS))]
+
+
+def bench_tensor(task, mods, args):
+    """ns/point of jit(vmap(jacfwd)), jit(vmap(jacrev)) of the graph's function
+    and jit(vmap(jacobian)) of each order's module, at each batch size."""
+    import numpy as np
+    import jax
+    m0 = next(iter(mods.values()))
+    if args.count_only:
+        out = [f"{task}: model cost vs the module's multiplications"]
+        for order, m in mods.items():
+            c, n = m.COST, m.multiplications()
+            out.append(f"  {os.path.basename(order):<22} cost {c:>7} mults {n:>7} "
+                       f"ratio {n / c if c else float('nan'):6.2f}")
+        return out
+    argn = tuple(range(len(m0.INPUTS)))
+    batches = [int(b) for b in args.batches.split(",")]
+    X = tensor_points(task, m0, max(batches), np.random.default_rng(1))
+    methods = [("jacfwd", "-", "-", jax.jit(jax.vmap(jax.jacfwd(m0.outputs, argnums=argn)))),
+               ("jacrev", "-", "-", jax.jit(jax.vmap(jax.jacrev(m0.outputs, argnums=argn))))]
+    for order, m in mods.items():
+        methods.append(("ccx:" + os.path.basename(order), str(m.COST), str(m.multiplications()),
+                        jax.jit(jax.vmap(m.jacobian))))
+    out = [f"{task}: inputs={len(m0.INPUTS)} outputs={len(m0.OUTPUTS)} (graph file; cost = the "
+           f"model's multiplications, mults = the module's) points/pass={args.points} in calls "
+           f"of b points",
+           f"  {'method':<22} {'cost':>7} {'mults':>7} " +
+           " ".join(f"{'b=' + str(b):>10} {'(med)':>9}" for b in batches) + f" {'max|dJ|':>9}"]
+    ref = None
+    for label, cost, mults, fn in methods:
+        cells, diff = [], 0.0
+        for b in batches:
+            xb = [x[:b] for x in X]
+            t0 = time.perf_counter()
+            J = jax.block_until_ready(fn(*xb))         # compile + first run
+            compile_s = time.perf_counter() - t0
+            leaves = [np.asarray(l) for l in jax.tree_util.tree_leaves(J)]
+            if b == max(batches):
+                if ref is None:
+                    ref = leaves
+                diff = max(float(np.max(np.abs(a - r))) for a, r in zip(leaves, ref))
+            calls = max(1, args.points // b)
+            times = []
+            for _ in range(args.reps):
+                t0 = time.perf_counter()
+                for _ in range(calls):
+                    r = fn(*xb)
+                jax.block_until_ready(r)
+                times.append(time.perf_counter() - t0)
+            times.sort()
+            cells.append((times[0] * 1e9 / (calls * b), times[len(times) // 2] * 1e9 / (calls * b)))
+            print(f"  {task} {label} batch {b}: compile {compile_s:.1f} s, "
+                  f"{cells[-1][1]:.0f} ns/point", file=sys.stderr, flush=True)
+        out.append(f"  {label:<22} {cost:>7} {mults:>7} " +
+                   " ".join(f"{c[0]:>10.0f} {c[1]:>9.0f}" for c in cells) + f" {diff:>9.1e}")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("tasks", nargs="+", help="task names or .ccx files")
@@ -58,12 +168,22 @@ def main():
     ap.add_argument("--orders", default="forward,reverse,markowitz",
                     help="ccx orders to run as jnp code (comma-separated: forward, reverse, "
                          "markowitz or order files; empty: none)")
-    ap.add_argument("--points", type=int, default=1_000_000, help="points per timed pass")
+    ap.add_argument("--order", action="append", default=[],
+                    help="add one order (may repeat; as `ccx bench jacobian --order`)")
+    ap.add_argument("--points", type=int, default=1_000_000,
+                    help="points per timed pass (tensor graphs: default 16384)")
+    ap.add_argument("--batches", default="1,64,1024",
+                    help="tensor graphs: batch sizes to time (comma-separated)")
     ap.add_argument("--batch", type=int, default=65536, help="points per call")
     ap.add_argument("--reps", type=int, default=5, help="timed passes per method")
+    ap.add_argument("--count-only", action="store_true",
+                    help="graph files: print each order's model cost and the multiplications "
+                         "its module performs, without timing anything")
     ap.add_argument("--platform", choices=["cpu", "gpu"], help="force a JAX platform")
     ap.add_argument("--out", help="also append the table to this file")
     args = ap.parse_args()
+    if "--points" not in sys.argv and all(t.endswith(".json") or t in TENSOR_TASKS for t in args.tasks):
+        args.points = 16384
     if args.points < 1 or args.batch < 1 or args.reps < 1:
         sys.exit("bench_jacobian_jax: --points, --batch and --reps must be >= 1")
     if args.platform:
@@ -75,24 +195,27 @@ def main():
     jax.config.update("jax_enable_x64", True)
 
     ccx = find_ccx(args.ccx)
-    orders = [o for o in args.orders.split(",") if o]
+    orders = [o for o in args.orders.split(",") if o] + args.order
     batch = min(args.batch, args.points)
     calls = -(-args.points // batch)
     total = calls * batch
     dev = jax.devices()[0]
     lines = [f"bench jacobian (JAX peer)  jax={jax.__version__} device={dev.platform}:"
-             f"{getattr(dev, 'device_kind', '?')} points/pass={total} (batch {batch} x {calls} "
-             f"calls) passes={args.reps} best (median), float64"]
+             f"{getattr(dev, 'device_kind', '?')} passes={args.reps} best (median) ns/point, "
+             f"float64"]
     tmp = tempfile.mkdtemp(prefix="ccx-jaxbench-")
     try:
         for task in args.tasks:
             mods = {}
             for i, order in enumerate(orders or ["reverse"]):
                 path = os.path.join(tmp, f"m{len(mods)}_{i}.py")
-                subprocess.run([ccx, "codegen", task, "--order", order, "--lang", "jax",
-                                "-o", path], check=True, stderr=subprocess.DEVNULL)
+                subprocess.run([ccx, "codegen", task, "--order", order_spec(task, order, tmp),
+                                "--lang", "jax", "-o", path], check=True, stderr=subprocess.DEVNULL)
                 mods[order] = load_module(path, f"ccx_jax_{i}")
             m0 = next(iter(mods.values()))
+            if hasattr(m0, "outputs"):  # a graph file: the structured module
+                lines += bench_tensor(task, mods, args)
+                continue
             n_in = m0.N_INPUTS
             # points inside the domain, tiled to one batch
             rng = np.random.default_rng(1)
@@ -111,7 +234,8 @@ def main():
                 methods.append(("ccx:" + os.path.basename(order), str(mods[order].COST),
                                 jax.jit(mods[order].jacobian), XT))
             ref = None
-            lines.append(f"{m0.TASK}: inputs={n_in} outputs={m0.N_OUTPUTS}")
+            lines.append(f"{m0.TASK}: inputs={n_in} outputs={m0.N_OUTPUTS} points/pass={total} "
+                         f"(batch {batch} x {calls} calls)")
             lines.append(f"  {'method':<28} {'cost':>6} {'ns/point':>10} {'(median)':>10} "
                          f"{'max|dJ|':>9}")
             for label, cost, fn, arg in methods:

@@ -44,7 +44,7 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: ccx bench jacobian TASK [--orders SPEC,...] [--order ORDER]... [--points N]\n"
-            "                              [--lang c|cuda] [--reps R] [--cc CMD] [--out FILE] [--keep]\n\n"
+            "                              [--lang c|cuda|jax] [--reps R] [--cc CMD] [--out FILE] [--keep]\n\n"
             "Generate Jacobian code for TASK in each order (ccx codegen), compile it, check it\n"
             "against the interpreter and time it. Prints one row per order: cost, cost ratio\n"
             "vs forward and reverse, ns per point (best and median of R passes) and time\n"
@@ -53,8 +53,14 @@ static void usage(FILE *out) {
             "                     file, JSON or bare list); default forward,reverse,markowitz\n"
             "  --order ORDER      add one order (may repeat; ORDER may also be a LIST \"8,82,...\")\n"
             "  --points N         points per pass (default 1000000 for c, 10000000 for cuda)\n"
-            "  --lang c|cuda      generated code to time (default c). cuda needs a device;\n"
+            "  --lang c|cuda|jax  generated code to time (default c). cuda needs a device;\n"
             "                     without one it prints 'no CUDA device: skipped' and exits 0\n"
+            "                     jax runs scripts/bench_jacobian_jax.py (Python with jax;\n"
+            "                     $CCX_PYTHON, default python3) with these arguments: jit(vmap)\n"
+            "                     of jax.jacfwd, jax.jacrev and each order's `ccx codegen --lang\n"
+            "                     jax` module; for graph files (tensor tasks) at --batches\n"
+            "                     1,64,1024 points per call, with orders `alphagrad` and `best`\n"
+            "                     (see the script's --help)\n"
             "  --reps R           timed passes per order (default 5; 1..100)\n"
             "  --cc CMD           C compiler (default cc; flags -O3 -march=native -fPIC -shared)\n"
             "  --out FILE         also append the table to FILE (e.g. results/bench/jacobian_cpu.txt)\n"
@@ -158,7 +164,52 @@ static double check_against_interpreter(const bench_order *o, const double *Jsoa
     return worst;
 }
 
+/* --lang jax: the JAX peer benchmark is Python (scripts/bench_jacobian_jax.py,
+ * found beside this binary's build folder or under $CCX_ROOT), run with the
+ * same arguments, --lang jax left out, by $CCX_PYTHON (default python3). */
+static int bench_jax(int argc, char **argv) {
+    char exe[4096], script[4200];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    const char *root = getenv("CCX_ROOT");
+    if (root) snprintf(script, sizeof script, "%s/scripts/bench_jacobian_jax.py", root);
+    else {
+        char *slash = strrchr(exe, '/');
+        snprintf(script, sizeof script, "%.*s/../scripts/bench_jacobian_jax.py",
+                 slash ? (int)(slash - exe) : 1, slash ? exe : ".");
+    }
+    if (access(script, R_OK) != 0)
+        return ccx_cli_usage_error("bench", "--lang jax runs scripts/bench_jacobian_jax.py, not found "
+                                            "at %s (set CCX_ROOT to the repository)", script);
+    const char *py = getenv("CCX_PYTHON") ? getenv("CCX_PYTHON") : "python3";
+    char **av = calloc((size_t)argc + 6, sizeof *av);
+    if (!av) return CCX_EXIT_FAILURE;
+    int k = 0;
+    av[k++] = (char *)py;
+    av[k++] = script;
+    av[k++] = "--ccx";
+    av[k++] = exe;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc) { i++; continue; }
+        if (strcmp(argv[i], "--lang=jax") == 0) continue;
+        av[k++] = argv[i];
+    }
+    fflush(stdout);
+    execvp(py, av);
+    fprintf(stderr, "ccx bench: cannot run %s: %s (JAX's benchmark needs Python with jax)\n", py,
+            strerror(errno));
+    free(av);
+    return CCX_EXIT_FAILURE;
+}
+
 int ccx_bench_jacobian(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if ((strcmp(argv[i], "--lang") == 0 && i + 1 < argc && strcmp(argv[i + 1], "jax") == 0) ||
+            strcmp(argv[i], "--lang=jax") == 0) {
+            int help = 0;
+            for (int j = 1; j < argc; j++) help |= !strcmp(argv[j], "-h") || !strcmp(argv[j], "--help");
+            if (!help) return bench_jax(argc, argv);
+        }
     static const struct option opts[] = {
         {"orders", required_argument, 0, 'O'}, {"order", required_argument, 0, 'r'},
         {"points", required_argument, 0, 'n'}, {"lang", required_argument, 0, 'l'},
@@ -193,8 +244,7 @@ int ccx_bench_jacobian(int argc, char **argv) {
             break;
         case 'l':
             if (ccx_codegen_lang_parse(optarg, &lang) || lang == CCX_LANG_JAX)
-                return ccx_cli_usage_error("bench", "--lang must be c or cuda, got '%s' (JAX: "
-                                                    "scripts/bench_jacobian_jax.py)", optarg);
+                return ccx_cli_usage_error("bench", "--lang must be c, cuda or jax, got '%s'", optarg);
             break;
         case 'R':
             if (ccx_cli_parse_long(optarg, 1, 100, &reps))
