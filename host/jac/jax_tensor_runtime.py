@@ -26,6 +26,7 @@ import math as _math
 
 import jax
 import jax.numpy as jnp
+import numpy as _np
 from jax import lax
 
 _COUNT = [0]
@@ -164,32 +165,38 @@ def _letters(labels):
 def _restructure(X, ts, tp, vl, size):
     """X's values over the target labels vl, for a target that labels X's S
     axes ts and P axes tp and keeps only pairs X has: a pair of X the target
-    breaks becomes an identity factor, a label X is constant along a
-    broadcast. Copies and zeros only: no multiplication is counted."""
+    breaks becomes an identity factor (a constant 0/1 mask), a label X is
+    constant along a broadcast. One transpose, broadcast and multiply by a
+    constant: no multiplication is counted."""
     pos = {}
     for i, lab in enumerate(X.sl):
         pos.setdefault(lab, []).append(ts[i])
     for j, lab in enumerate(X.pl):
         pos.setdefault(lab, []).append(tp[j])
-    let = _letters(list(vl) + [t for ts_ in pos.values() for t in ts_])
-    ops, subs = [], []
-    if not isinstance(X.val, float):
-        ops.append(X.val)
-        subs.append("".join(let[pos[lab][0]] for lab in X.vl))
+    vl = list(vl)
+    if not vl:
+        return X.val
+    shape = tuple(size[t] for t in vl)
+    mask = None
     for lab, targets in pos.items():
         if len(targets) == 2 and targets[0] != targets[1]:
-            ops.append(jnp.eye(X.size[lab]))
-            subs.append(let[targets[0]] + let[targets[1]])
-    have = set("".join(subs))
-    for t in vl:
-        if let[t] not in have:
-            ops.append(jnp.ones(size[t]))
-            subs.append(let[t])
-            have.add(let[t])
-    if not ops:
-        return X.val
-    r = jnp.einsum(",".join(subs) + "->" + "".join(let[t] for t in vl), *ops)
-    return r * X.val if isinstance(X.val, float) and X.val != 1.0 else r
+            where = [1] * len(vl)
+            where[vl.index(targets[0])] = where[vl.index(targets[1])] = X.size[lab]
+            eye = _np.eye(X.size[lab]).reshape(where)
+            mask = eye if mask is None else mask * eye
+    if isinstance(X.val, float):
+        if mask is None:
+            return jnp.full(shape, X.val)
+        return jnp.asarray(_np.broadcast_to(mask * X.val, shape))
+    # the value axes, in the order of their target labels, then broadcast
+    dest = [vl.index(pos[lab][0]) for lab in X.vl]
+    perm = sorted(range(len(dest)), key=lambda a: dest[a])
+    v = jnp.transpose(X.val, perm) if perm != list(range(len(perm))) else X.val
+    where = [1] * len(vl)
+    for a in range(len(dest)):
+        where[dest[a]] = X.size[X.vl[a]]
+    v = jnp.broadcast_to(jnp.reshape(v, where), shape)
+    return v if mask is None else v * mask
 
 
 def _full(A):
