@@ -47,7 +47,7 @@ passed+=("build+ctest")
 # Jacobians (tests/jax/test_jacobian.py): Python, in two virtual environments
 # under build/ (created once): the current JAX, and JAX 0.4.26, under which
 # the exports must be AlphaGrad's graphs record for record (fewer random
-# programs there: the generated code is the same).
+# programs and orders there: the generated code is the same).
 if ((quick)); then
     echo "(--quick: skipping the JAX exporter stage)"
 else
@@ -55,9 +55,9 @@ else
         run_stage "JAX exporter and generated Jacobians (build/venv-$env, scripts/requirements-$env.txt)"
         py=$(ccx_venv "build/venv-$env" "scripts/requirements-$env.txt")
         "$py" -c 'import jax; print("jax", jax.__version__)'
-        n_random=20
-        [[ $env == jax0426 ]] && n_random=5
-        CCX_BIN="$CCX_ROOT/build/ccx" CCX_JAX_RANDOM_PROGRAMS=$n_random \
+        n_random=20 orders=forward,reverse,markowitz,random
+        [[ $env == jax0426 ]] && n_random=5 orders=reverse,random
+        CCX_BIN="$CCX_ROOT/build/ccx" CCX_JAX_RANDOM_PROGRAMS=$n_random CCX_JAX_ORDERS=$orders \
             "$py" -m unittest discover -s tests/jax -v
         passed+=("exporter-$env")
     done
