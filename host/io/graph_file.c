@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "game/sparsity.h"
+#include "io/json_util.h"
 #include "util/file.h"
 
 #define MAX_VERTICES 200000
@@ -31,26 +32,6 @@ static int fail(const ctx *c, const char *fmt, ...) {
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return ccx_error_set_at(c->err, c->path, 0, 0, "%s", msg);
-}
-
-static const char *type_name(const cJSON *j) {
-    if (!j) return "nothing";
-    if (cJSON_IsNumber(j)) return "a number";
-    if (cJSON_IsString(j)) return "a string";
-    if (cJSON_IsArray(j)) return "an array";
-    if (cJSON_IsObject(j)) return "an object";
-    if (cJSON_IsBool(j)) return "a boolean";
-    if (cJSON_IsNull(j)) return "null";
-    return "an invalid value";
-}
-
-/* An integer-valued JSON number in [lo, hi]; 0 on success. */
-static int get_int(const cJSON *j, long lo, long hi, long *out) {
-    if (!cJSON_IsNumber(j)) return -1;
-    double d = j->valuedouble;
-    if (!isfinite(d) || d != floor(d) || d < (double)lo || d > (double)hi) return -1;
-    *out = (long)d;
-    return 0;
 }
 
 int ccx_graph_file_is_json(const char *text, size_t len) {
@@ -93,7 +74,7 @@ static int32_t parse_node(const char *s, int n_inputs, int n_vertices) {
 /* A shape: JSON array of 0..2 dims in 1..CCX_SHAPE_MAX_ELEMENTS. */
 static int parse_shape(const ctx *c, const cJSON *j, const char *where, ccx_shape *out) {
     if (!cJSON_IsArray(j))
-        return fail(c, "%s: a shape must be an array of dims like [4, 4], not %s", where, type_name(j));
+        return fail(c, "%s: a shape must be an array of dims like [4, 4], not %s", where, ccx_json_type_name(j));
     int rank = cJSON_GetArraySize(j);
     if (rank > 2)
         return fail(c, "%s: rank-%d arrays are not supported (records hold two dims; "
@@ -101,8 +82,8 @@ static int parse_shape(const ctx *c, const cJSON *j, const char *where, ccx_shap
     out->rank = (int8_t)rank;
     out->dims[0] = out->dims[1] = 1;
     for (int i = 0; i < rank; i++) {
-        long d;
-        if (get_int(cJSON_GetArrayItem(j, i), 1, CCX_SHAPE_MAX_ELEMENTS, &d))
+        int64_t d;
+        if (ccx_json_int(cJSON_GetArrayItem(j, i), 1, CCX_SHAPE_MAX_ELEMENTS, &d))
             return fail(c, "%s[%d]: a dim must be an integer in 1..%d", where, i, CCX_SHAPE_MAX_ELEMENTS);
         out->dims[i] = (int32_t)d;
     }
@@ -118,7 +99,7 @@ static int parse_operand(const ctx *c, const cJSON *j, const char *where, int n_
     if (cJSON_IsNumber(j)) { *out = (ccx_operand){-1, j->valuedouble}; return 0; }
     if (!cJSON_IsString(j))
         return fail(c, "%s: an operand is \"x<i>\", \"v<k>\", a number or \"const\", not %s", where,
-                    type_name(j));
+                    ccx_json_type_name(j));
     const char *s = j->valuestring;
     if (strcmp(s, "const") == 0) { /* a constant array whose values the file leaves out */
         *out = (ccx_operand){-1, NAN};
@@ -200,10 +181,10 @@ static ccx_graph *with_origin(const ctx *c, ccx_graph *g, const char *text) {
 static ccx_graph *parse_ccx(const ctx *c, const cJSON *root) {
     char where[160], stem[256];
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
-    long version;
-    if (get_int(ver, 1, 1000000, &version) || version != 1) {
+    int64_t version;
+    if (ccx_json_int(ver, 1, 1000000, &version) || version != 1) {
         fail(c, "$.version: this ccx reads version 1 of the ccx graph format (got %s)",
-             ver ? (cJSON_IsNumber(ver) ? "another number" : type_name(ver)) : "no version");
+             ver ? (cJSON_IsNumber(ver) ? "another number" : ccx_json_type_name(ver)) : "no version");
         return NULL;
     }
     const cJSON *origin = cJSON_GetObjectItemCaseSensitive(root, "origin");
@@ -217,7 +198,7 @@ static ccx_graph *parse_ccx(const ctx *c, const cJSON *root) {
                               "vertices, outputs, edges)", it->string); return NULL; }
     }
     const cJSON *task = cJSON_GetObjectItemCaseSensitive(root, "task");
-    if (task && !cJSON_IsString(task)) { fail(c, "$.task: must be a string, not %s", type_name(task)); return NULL; }
+    if (task && !cJSON_IsString(task)) { fail(c, "$.task: must be a string, not %s", ccx_json_type_name(task)); return NULL; }
     stem_of(c->path, stem, sizeof stem);
     const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(root, "inputs");
     const cJSON *vertices = cJSON_GetObjectItemCaseSensitive(root, "vertices");
@@ -227,7 +208,7 @@ static ccx_graph *parse_ccx(const ctx *c, const cJSON *root) {
     const cJSON *have[4] = {inputs, vertices, outputs, edges};
     for (int i = 0; i < 4; i++)
         if (!cJSON_IsArray(have[i])) {
-            fail(c, "$.%s: required, an array (got %s)", need[i], type_name(have[i]));
+            fail(c, "$.%s: required, an array (got %s)", need[i], ccx_json_type_name(have[i]));
             return NULL;
         }
     int n_in = cJSON_GetArraySize(inputs), n_v = cJSON_GetArraySize(vertices);
@@ -260,8 +241,8 @@ static ccx_graph *parse_ccx(const ctx *c, const cJSON *root) {
         snprintf(where, sizeof where, "$.vertices[%d]", i);
         if (!cJSON_IsObject(v)) { fail(c, "%s: a vertex is an object with prim, shape, operands", where); goto done; }
         const cJSON *num = cJSON_GetObjectItemCaseSensitive(v, "v");
-        long k;
-        if (num && (get_int(num, 1, MAX_VERTICES, &k) || k != i + 1)) {
+        int64_t k;
+        if (num && (ccx_json_int(num, 1, MAX_VERTICES, &k) || k != i + 1)) {
             fail(c, "%s.v: vertex numbers follow the list: this is v%d", where, i + 1);
             goto done;
         }
@@ -272,7 +253,7 @@ static ccx_graph *parse_ccx(const ctx *c, const cJSON *root) {
         const cJSON *source = cJSON_GetObjectItemCaseSensitive(v, "source");
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
         if (!cJSON_IsString(prim) || !prim->valuestring[0]) {
-            fail(c, "%s.prim: required, the primitive's name (got %s)", where, type_name(prim));
+            fail(c, "%s.prim: required, the primitive's name (got %s)", where, ccx_json_type_name(prim));
             goto done;
         }
         if (params && !cJSON_IsObject(params)) { fail(c, "%s.params: must be an object", where); goto done; }
@@ -335,13 +316,13 @@ static ccx_graph *parse_ccx(const ctx *c, const cJSON *root) {
             end[k] = cJSON_IsString(s) ? parse_node(s->valuestring, n_in, n_v) : -1;
             if (end[k] < 0) {
                 fail(c, "%s[%d]: \"%s\" is not a node (inputs x1..x%d, vertices v1..v%d)", where, k,
-                     cJSON_IsString(s) ? s->valuestring : type_name(s), n_in, n_v);
+                     cJSON_IsString(s) ? s->valuestring : ccx_json_type_name(s), n_in, n_v);
                 goto done;
             }
         }
-        long f[5];
+        int64_t f[5];
         for (int k = 0; k < 5; k++)
-            if (get_int(cJSON_GetArrayItem(e, 2 + k), -1000000000L, 1000000000L, &f[k])) {
+            if (ccx_json_int(cJSON_GetArrayItem(e, 2 + k), -1000000000L, 1000000000L, &f[k])) {
                 fail(c, "%s[%d]: must be an integer", where, 2 + k);
                 goto done;
             }
@@ -387,7 +368,7 @@ static inline int32_t T(const tensor3 *t, int k, int r, int c) {
 static int read_tensor(const ctx *c, const cJSON *edges, tensor3 *t) {
     if (!cJSON_IsArray(edges) || cJSON_GetArraySize(edges) != 5)
         return fail(c, "$.edges: AlphaGrad's graph tensor has shape [5][1 + n_in + n_v][n_v] "
-                       "(got %s of %d)", type_name(edges),
+                       "(got %s of %d)", ccx_json_type_name(edges),
                     cJSON_IsArray(edges) ? cJSON_GetArraySize(edges) : 0);
     const cJSON *plane0 = cJSON_GetArrayItem(edges, 0);
     t->R = cJSON_IsArray(plane0) ? cJSON_GetArraySize(plane0) : 0;
@@ -411,10 +392,10 @@ static int read_tensor(const ctx *c, const cJSON *edges, tensor3 *t) {
                             k, r, t->C);
             int col = 0;
             for (const cJSON *x = row->child; x; x = x->next, col++) {
-                long v;
-                if (get_int(x, -1000000000L, 1000000000L, &v))
+                int64_t v;
+                if (ccx_json_int(x, -1000000000L, 1000000000L, &v))
                     return fail(c, "$.edges[%d][%d][%d]: must be an integer (got %s)", k, r, col,
-                                type_name(x));
+                                ccx_json_type_name(x));
                 t->v[((size_t)k * t->R + r) * t->C + col] = (int32_t)v;
             }
         }
@@ -685,7 +666,7 @@ ccx_graph *ccx_graph_file_parse(const char *text, size_t len, const char *path, 
         g = parse_ccx(&c, root);
     } else if (format) {
         fail(&c, "$.format: \"%s\" is not \"ccx-graph\"",
-             cJSON_IsString(format) ? format->valuestring : type_name(format));
+             cJSON_IsString(format) ? format->valuestring : ccx_json_type_name(format));
     } else if (cJSON_GetObjectItemCaseSensitive(root, "edges")) {
         g = parse_alphagrad(&c, root);
     } else {

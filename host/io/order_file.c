@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "io/order_file.h"
+#include "io/json_util.h"
 #include "util/file.h"
 
 #include <cjson/cJSON.h>
@@ -216,36 +217,16 @@ fail:
 /* ------------------------------------------------------------------ */
 /* JSON object                                                         */
 
-/* 0: ok; -1: not a number / not an integer; -2: out of [lo, hi]. */
-static int json_int(const cJSON *item, double lo, double hi, int64_t *out) {
-    if (!cJSON_IsNumber(item)) return -1;
-    double d = item->valuedouble;
-    if (!isfinite(d) || d != floor(d)) return -1;
-    if (d < lo || d > hi) return -2;
-    *out = (int64_t)d;
-    return 0;
-}
-
-static const char *json_type_name(const cJSON *item) {
-    if (cJSON_IsNull(item)) return "null";
-    if (cJSON_IsBool(item)) return "a boolean";
-    if (cJSON_IsNumber(item)) return "a number";
-    if (cJSON_IsString(item)) return "a string";
-    if (cJSON_IsArray(item)) return "an array";
-    if (cJSON_IsObject(item)) return "an object";
-    return "invalid";
-}
-
 /* A scalar count/cost key: integer in [0, hi]. */
 static int get_count(const cJSON *item, const char *key, double hi, int64_t *out,
                      ccx_error *err) {
-    int r = json_int(item, 0, hi, out);
+    int r = ccx_json_int(item, 0, hi, out);
     if (r == -1) {
         if (cJSON_IsNumber(item))
             return ccx_error_set(err, "\"%s\" must be an integer, not %.15g", key,
                                  item->valuedouble);
         return ccx_error_set(err, "\"%s\" must be an integer, not %s", key,
-                             json_type_name(item));
+                             ccx_json_type_name(item));
     }
     if (r == -2)
         return ccx_error_set(err, "\"%s\" = %.15g is out of range (0 .. %.0f)", key,
@@ -256,7 +237,7 @@ static int get_count(const cJSON *item, const char *key, double hi, int64_t *out
 static int get_string(const cJSON *item, const char *key, char **out, ccx_error *err) {
     if (!cJSON_IsString(item) || !item->valuestring)
         return ccx_error_set(err, "\"%s\" must be a string, not %s", key,
-                             json_type_name(item));
+                             ccx_json_type_name(item));
     *out = strdup(item->valuestring);
     if (!*out) return ccx_error_set(err, "out of memory");
     return 0;
@@ -265,7 +246,7 @@ static int get_string(const cJSON *item, const char *key, char **out, ccx_error 
 static int get_order(const cJSON *item, ccx_order_file *out, ccx_error *err) {
     if (!cJSON_IsArray(item))
         return ccx_error_set(err, "\"order\" must be an array of vertex numbers, not %s",
-                             json_type_name(item));
+                             ccx_json_type_name(item));
     int n = cJSON_GetArraySize(item);
     if (n == 0) return ccx_error_set(err, "\"order\" is empty");
     if (n > ORDER_MAX_ENTRIES)
@@ -277,7 +258,7 @@ static int get_order(const cJSON *item, ccx_order_file *out, ccx_error *err) {
     const cJSON *e;
     cJSON_ArrayForEach(e, item) {
         int64_t v;
-        int r = json_int(e, (double)INT32_MIN, (double)INT32_MAX, &v);
+        int r = ccx_json_int(e, (double)INT32_MIN, (double)INT32_MAX, &v);
         if (r != 0) {
             if (r == -2)
                 ccx_error_set(err, "order[%d] (entry %d) = %.15g is out of range", k, k + 1,
@@ -287,7 +268,7 @@ static int get_order(const cJSON *item, ccx_order_file *out, ccx_error *err) {
                               e->valuedouble);
             else
                 ccx_error_set(err, "order[%d] (entry %d) is not an integer: it is %s", k,
-                              k + 1, json_type_name(e));
+                              k + 1, ccx_json_type_name(e));
             free(order);
             return -1;
         }
@@ -301,7 +282,7 @@ static int get_order(const cJSON *item, ccx_order_file *out, ccx_error *err) {
 static int get_baselines(const cJSON *item, ccx_order_file *out, ccx_error *err) {
     if (!cJSON_IsObject(item))
         return ccx_error_set(err, "\"baselines\" must be an object with forward, reverse "
-                             "and markowitz, not %s", json_type_name(item));
+                             "and markowitz, not %s", ccx_json_type_name(item));
     static const char *const names[3] = {"forward", "reverse", "markowitz"};
     int64_t *dst[3] = {&out->baselines.forward, &out->baselines.reverse,
                        &out->baselines.markowitz};
@@ -359,7 +340,7 @@ static int parse_json(const char *text, ccx_order_file *out, ccx_error *err) {
         case 1: {
             if (!cJSON_IsString(item) || !item->valuestring) {
                 ccx_error_set(err, "\"graph_sha256\" must be a string of 64 hex digits, "
-                              "not %s", json_type_name(item));
+                              "not %s", ccx_json_type_name(item));
                 goto done;
             }
             const char *h = item->valuestring;
