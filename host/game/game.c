@@ -288,6 +288,20 @@ int64_t ccx_game_elim_cost(const ccx_game *game, int vertex) {
     return (int64_t)ccx_game_in_degree(game, vertex) * ccx_game_out_degree(game, vertex);
 }
 
+int ccx_game_elim_pairs(const ccx_game *game, int vertex,
+                        int (*pair)(void *ctx, int32_t p, int32_t s), void *ctx) {
+    const int W = game->words, j = game->n_inputs + vertex - 1;
+    const uint32_t *pj = crow(game->preds, game, j), *sj = crow(game->succs, game, j);
+    for (int wp = 0; wp < W; wp++)
+        for (uint32_t bp = pj[wp]; bp; bp &= bp - 1)
+            for (int ws = 0; ws < W; ws++)
+                for (uint32_t bs = sj[ws]; bs; bs &= bs - 1) {
+                    int rc = pair(ctx, wp * 32 + __builtin_ctz(bp), ws * 32 + __builtin_ctz(bs));
+                    if (rc) return rc;
+                }
+    return 0;
+}
+
 int64_t ccx_game_alphagrad_degree(const ccx_game *game, int vertex) {
     if (!game->tensor)
         return (int64_t)ccx_game_in_degree(game, vertex) * ccx_game_out_degree(game, vertex);

@@ -98,6 +98,14 @@ int64_t ccx_game_elim_cost(const ccx_game *game, int vertex);
  * (its out-edges' counts) * (its in-edges' counts), a tensor-blind degree;
  * |P(v)| * |S(v)| on scalar graphs. */
 int64_t ccx_game_alphagrad_degree(const ccx_game *game, int vertex);
+/* Calls pair(ctx, p, s) for every predecessor x successor pair the
+ * elimination of vertex multiplies now (node ids; the product p -> vertex ->
+ * s, the fill-in p -> s), predecessors outer, each in increasing node id: the
+ * pairs ccx_game_elim_cost prices, for the code that carries them out (the
+ * Jacobian interpreter, code generators). Stops at the first nonzero return
+ * of pair and returns it; 0 when all were visited. */
+int ccx_game_elim_pairs(const ccx_game *game, int vertex,
+                        int (*pair)(void *ctx, int32_t p, int32_t s), void *ctx);
 int ccx_game_in_degree(const ccx_game *game, int vertex);
 int ccx_game_out_degree(const ccx_game *game, int vertex);
 /* Eliminate a legal vertex; returns its cost (>= 0), or -1 if illegal. */

@@ -12,7 +12,8 @@
  *                        d output_o / d input_i as jax.jacrev(outputs,
  *                        argnums=all) nests them
  *     multiplications()  the scalar multiplications those products perform
- *                        (counted while tracing), beside COST, the model's
+ *                        (counted while tracing), beside COST, the model's;
+ *                        steps() the same per elimination (the runtime's)
  */
 #include <math.h>
 #include <stdio.h>
@@ -67,17 +68,6 @@ static void operand(FILE *f, const ccx_graph *g, const ccx_operand *a) {
     }
 }
 
-/* v = _prim("name", [operands], _params(r'''{...}''')) */
-static void primal_line(FILE *f, const ccx_graph *g, int k) {
-    const ccx_vertex *v = &g->vertices[k];
-    fprintf(f, "    v%d = _prim(\"%s\", [", k + 1, ccx_vertex_prim(v));
-    for (int i = 0, n = ccx_vertex_n_operands(v); i < n; i++) {
-        if (i) fputs(", ", f);
-        operand(f, g, ccx_vertex_operand(v, i));
-    }
-    fprintf(f, "], _params(r'''%s'''))\n", v->params ? v->params : "{}");
-}
-
 static void operand_list(FILE *f, const ccx_graph *g, const ccx_vertex *v) {
     fputc('[', f);
     for (int i = 0, n = ccx_vertex_n_operands(v); i < n; i++) {
@@ -85,6 +75,14 @@ static void operand_list(FILE *f, const ccx_graph *g, const ccx_vertex *v) {
         operand(f, g, ccx_vertex_operand(v, i));
     }
     fputc(']', f);
+}
+
+/* v = _prim("name", [operands], _params(r'''{...}''')) */
+static void primal_line(FILE *f, const ccx_graph *g, int k) {
+    const ccx_vertex *v = &g->vertices[k];
+    fprintf(f, "    v%d = _prim(\"%s\", ", k + 1, ccx_vertex_prim(v));
+    operand_list(f, g, v);
+    fprintf(f, ", _params(r'''%s'''))\n", v->params ? v->params : "{}");
 }
 
 int ccx_codegen_tensor_check(const ccx_graph *g, ccx_error *err) {
@@ -112,6 +110,29 @@ int ccx_codegen_tensor_check(const ccx_graph *g, ccx_error *err) {
     return 0;
 }
 
+typedef struct {
+    FILE *f;
+    const ccx_graph *g;
+    const ccx_game *game;
+    int j; /* the node being eliminated */
+} product_ctx;
+
+/* ccx_game_elim_pairs' callback: e_s_p = [_acc(e_s_p, ]_mul(e_s_j, e_j_p)[)] */
+static int product_line(void *ctx, int32_t p, int32_t s) {
+    const product_ctx *c = ctx;
+    const int W = c->game->words;
+    char sn[32], pn[32], jn[32];
+    nm(c->g, s, sn, sizeof sn);
+    nm(c->g, p, pn, sizeof pn);
+    nm(c->g, c->j, jn, sizeof jn);
+    if ((c->game->succs[(size_t)p * W + (s >> 5)] >> (s & 31)) & 1) /* p -> s exists: sum */
+        fprintf(c->f, "    e_%s_%s = _acc(e_%s_%s, _mul(e_%s_%s, e_%s_%s))\n", sn, pn, sn, pn, sn,
+                jn, jn, pn);
+    else
+        fprintf(c->f, "    e_%s_%s = _mul(e_%s_%s, e_%s_%s)\n", sn, pn, sn, jn, jn, pn);
+    return 0;
+}
+
 int ccx_codegen_tensor_jax(const ccx_graph *g, const int32_t *order, int n, const char *method,
                            FILE *f, ccx_error *err) {
     if (ccx_codegen_tensor_check(g, err)) return -1;
@@ -120,7 +141,7 @@ int ccx_codegen_tensor_jax(const ccx_graph *g, const int32_t *order, int n, cons
     ccx_game game;
     if (ccx_game_init(&game, g, err)) return -1;
     const int nin = g->n_inputs, W = game.words;
-    char hex[65], a[32], b[32], c[32], sb[64], pb[64];
+    char hex[65], a[32], b[32], sb[64], pb[64];
     ccx_graph_sha256(g, hex);
 
     fprintf(f, "\"\"\"Jacobian of %s by vertex elimination: ccx %s codegen --lang jax.\n\n",
@@ -132,7 +153,8 @@ int ccx_codegen_tensor_jax(const ccx_graph *g, const int32_t *order, int n, cons
     fprintf(f, "outputs(*inputs) evaluates the function; jacobian(*inputs) returns d output_o /\n"
                "d input_i, nested as jax.jacrev(outputs, argnums=all) nests them, for one point\n"
                "(batch with jax.vmap; jax.jit compiles it); multiplications() counts the scalar\n"
-               "multiplications of its products, COST is the model's figure for them.\n\"\"\"\n");
+               "multiplications of its products, COST is the model's figure for them; steps()\n"
+               "gives both for each elimination.\n\"\"\"\n");
     fwrite(ccx_jax_tensor_runtime, 1, ccx_jax_tensor_runtime_len, f);
     fprintf(f, "\nTASK = \"%s\"\nGRAPH_SHA256 = \"%s\"\nCOST = %lld\nORDER = [", g->task_name, hex,
             (long long)cost);
@@ -192,26 +214,11 @@ int ccx_codegen_tensor_jax(const ccx_graph *g, const int32_t *order, int n, cons
     fprintf(f, "    # elimination: one product per predecessor x successor pair\n");
     for (int t = 0; t < n; t++) {
         int j = nin + order[t] - 1;
-        const uint32_t *pj = game.preds + (size_t)j * W, *sj = game.succs + (size_t)j * W;
-        fprintf(f, "    # %d: v%d (model cost %lld)\n", t + 1, order[t],
-                (long long)ccx_game_elim_cost(&game, order[t]));
-        for (int wp = 0; wp < W; wp++)
-            for (uint32_t bp = pj[wp]; bp; bp &= bp - 1) {
-                int p = wp * 32 + __builtin_ctz(bp);
-                for (int ws = 0; ws < W; ws++)
-                    for (uint32_t bs = sj[ws]; bs; bs &= bs - 1) {
-                        int s = ws * 32 + __builtin_ctz(bs);
-                        int exists = (game.succs[(size_t)p * W + (s >> 5)] >> (s & 31)) & 1;
-                        nm(g, s, a, sizeof a);
-                        nm(g, p, b, sizeof b);
-                        nm(g, j, c, sizeof c);
-                        if (exists)
-                            fprintf(f, "    e_%s_%s = _acc(e_%s_%s, _mul(e_%s_%s, e_%s_%s))\n", a, b,
-                                    a, b, a, c, c, b);
-                        else
-                            fprintf(f, "    e_%s_%s = _mul(e_%s_%s, e_%s_%s)\n", a, b, a, c, c, b);
-                    }
-            }
+        fprintf(f, "    _step(%d, \"%s\", %lld)  # elimination %d\n", order[t],
+                ccx_vertex_prim(&g->vertices[order[t] - 1]),
+                (long long)ccx_game_elim_cost(&game, order[t]), t + 1);
+        product_ctx pc = {f, g, &game, j};
+        ccx_game_elim_pairs(&game, order[t], product_line, &pc);
         ccx_game_step(&game, order[t]);
     }
     /* the blocks d out / d in */
@@ -234,13 +241,6 @@ int ccx_codegen_tensor_jax(const ccx_graph *g, const int32_t *order, int n, cons
     }
     fprintf(f, "%s\n\n", g->n_outputs != 1 ? ")" : "");
 
-    fprintf(f, "\ndef multiplications():\n"
-               "    \"\"\"Scalar multiplications of jacobian()'s products (traced once).\"\"\"\n"
-               "    _COUNT[0] = 0\n"
-               "    args = [jax.ShapeDtypeStruct(s, jnp.float64 if jax.config.jax_enable_x64 "
-               "else jnp.float32) for _, s in INPUTS]\n"
-               "    jax.make_jaxpr(lambda *a: jacobian(*a))(*args)  # a fresh trace, never cached\n"
-               "    return _COUNT[0]\n");
     ccx_game_free(&game);
     if (ferror(f)) return ccx_error_set(err, "write error");
     return 0;

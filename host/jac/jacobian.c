@@ -91,6 +91,7 @@ typedef struct {
     int32_t *src, *dst;
     int64_t n_steps, cap_steps;
     ccx_jac_step *steps;
+    int32_t elim; /* the node being eliminated (plan_pair) */
 } builder;
 
 static int32_t new_slot(builder *b, int32_t src, int32_t dst) {
@@ -129,6 +130,12 @@ static int push_step(builder *b, int32_t p, int32_t j, int32_t s) {
     }
     b->steps[b->n_steps++] = (ccx_jac_step){.dst = sp, .a = sj, .b = jp, .fill = fill};
     return 0;
+}
+
+/* ccx_game_elim_pairs' callback: the product p -> elim -> s */
+static int plan_pair(void *ctx, int32_t p, int32_t s) {
+    builder *b = ctx;
+    return push_step(b, p, b->elim, s);
 }
 
 void ccx_jac_plan_free(ccx_jac_plan *plan) {
@@ -170,25 +177,14 @@ int ccx_jac_plan_build(const ccx_graph *g, const int32_t *order, int n, ccx_jac_
 
     /* elimination, in the order given, structure taken from the game */
     for (int k = 0; k < n; k++) {
-        int j = ccx_node_of_vertex(g, order[k]);
-        const uint32_t *pj = game.preds + (size_t)j * game.words;
-        const uint32_t *sj = game.succs + (size_t)j * game.words;
+        b.elim = ccx_node_of_vertex(g, order[k]);
         plan->elim_begin[k] = b.n_steps;
-        for (int wp = 0; wp < game.words; wp++)
-            for (uint32_t bp = pj[wp]; bp; bp &= bp - 1) {
-                int p = wp * 32 + __builtin_ctz(bp);
-                for (int ws = 0; ws < game.words; ws++)
-                    for (uint32_t bs = sj[ws]; bs; bs &= bs - 1) {
-                        int s = ws * 32 + __builtin_ctz(bs);
-                        int r = push_step(&b, p, j, s);
-                        if (r == -1) goto oom;
-                        if (r < 0) {
-                            ccx_error_set(err, "internal error: edge missing while eliminating "
-                                               "vertex %d", order[k]);
-                            goto fail;
-                        }
-                    }
-            }
+        int r = ccx_game_elim_pairs(&game, order[k], plan_pair, &b);
+        if (r == -1) goto oom;
+        if (r < 0) {
+            ccx_error_set(err, "internal error: edge missing while eliminating vertex %d", order[k]);
+            goto fail;
+        }
         ccx_game_step(&game, order[k]);
     }
     plan->elim_begin[n] = b.n_steps;

@@ -17,7 +17,8 @@
 #   anything else: dense (jax.jacfwd of the primitive)
 # A product is one einsum of two value arrays, the J axes' labels unified;
 # it costs the product of the sizes of all their labels, which it adds to
-# _COUNT while the module is traced (multiplications() reports the sum).
+# _COUNT while the module is traced (multiplications() reports the sum,
+# steps() the count of each elimination beside the model's).
 # Local derivatives are JAX's own (jax.jvp / jacfwd of the primitive, or the
 # operand of a dot_general), so special points (x**y at 0, max at ties,
 # NaN domains) behave as in JAX.
@@ -30,6 +31,7 @@ import numpy as _np
 from jax import lax
 
 _COUNT = [0]
+_STEPS = []  # (vertex, primitive, model cost, _COUNT before it) per elimination, while tracing
 
 
 def _size(shape):
@@ -234,10 +236,12 @@ def _structural(S, P, pairs):
 
 
 def _selection(n_out, n_in, offset, stride=1):
-    """E[s, p] = 1 where p = offset + s * stride (a slice along one axis)."""
-    s = jnp.arange(n_out)[:, None]
-    p = jnp.arange(n_in)[None, :]
-    return jnp.where(p == offset + s * stride, 1.0, 0.0)
+    """E[s, p] = 1 where p = offset + s * stride (a slice along one axis): a
+    constant (numpy), multiplied like any value array, which the model does
+    not price (it takes slices and concatenations as free)."""
+    s = _np.arange(n_out)[:, None]
+    p = _np.arange(n_in)[None, :]
+    return _np.where(p == offset + s * stride, 1.0, 0.0)
 
 
 def _squeeze_pairs(S, P):
@@ -323,7 +327,7 @@ def _partial(name, k, ops, out, p):
         if factors:
             let = _letters(T.vl)
             subs = [let[T.vl[2 * f]] + let[T.vl[2 * f + 1]] for f in range(len(factors))]
-            T.val = jnp.einsum(",".join(subs) + "->" + "".join(let[lab] for lab in T.vl), *factors)
+            T.val = _np.einsum(",".join(subs) + "->" + "".join(let[lab] for lab in T.vl), *factors)
         return T
 
     def f(z):
@@ -454,4 +458,28 @@ def _block(A, S, P):
     if A is None:
         return jnp.zeros(tuple(S) + tuple(P))
     return jnp.reshape(_full(A), tuple(S) + tuple(P))
+def _step(vertex, prim, model_cost):
+    """Marks the start of vertex's elimination in jacobian()."""
+    _STEPS.append((vertex, prim, model_cost, _COUNT[0]))
+
+
+def _trace():
+    """Traces jacobian() afresh (never cached), counting its multiplications."""
+    _COUNT[0] = 0
+    del _STEPS[:]
+    dtype = jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+    jax.make_jaxpr(lambda *a: jacobian(*a))(*[jax.ShapeDtypeStruct(s, dtype) for _, s in INPUTS])
+
+
+def multiplications():
+    """Scalar multiplications of jacobian()'s products."""
+    _trace()
+    return _COUNT[0]
+
+
+def steps():
+    """[(vertex, primitive, model cost, multiplications)] of each elimination, in order."""
+    _trace()
+    ends = [step[3] for step in _STEPS[1:]] + [_COUNT[0]]
+    return [(v, prim, cost, end - start) for (v, prim, cost, start), end in zip(_STEPS, ends)]
 # ---- end of the runtime ----------------------------------------------------
