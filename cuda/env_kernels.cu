@@ -7,7 +7,9 @@
 // * One warp per env. warp_eliminate is the device twin of
 //   ccx_eliminate_rows (game/eliminate.h): |P|*|S| with __popc and a warp
 //   reduction, fill-in with bitset ORs (lane = member row for rows up to 8
-//   words, lanes over words for longer rows).
+//   words, lanes over words for longer rows). Tensor graphs' slabs add the
+//   record matrices: warp_eliminate_records runs the pairs of
+//   game/records.h (lane = predecessor row) before the bitset update.
 // * Checked calls (env.h "Errors") run as: validate kernel (one thread per
 //   item, atomicMin of the first faulty item into a device status word) ->
 //   apply kernel (does nothing when the status says refused) -> record
@@ -51,6 +53,7 @@ struct cuda_impl {
     cudaStream_t stream;
     uint32_t *d_tmpl;     // [n_graphs][slab_words]
     uint8_t *d_ops;       // [n_graphs][n_pad]
+    int32_t *d_tabs;      // [n_graphs][tab_words]: record tables (batches with records)
     uint32_t *d_scratch;  // [B][max(words,1)]: id marks, seen bitsets, legal bitsets
     dev_status *d_status;
     dev_status h_status;
@@ -169,6 +172,62 @@ __device__ __forceinline__ int64_t warp_eliminate(uint32_t *preds, uint32_t *suc
     return (int64_t)np * (int64_t)ns;
 }
 
+// Device twin of the record rule (game/records.h; env_cpu.c
+// eliminate_records): lane l owns the predecessor rows w*32 + l and prices
+// (and fills in) their pairs with every successor, successors outer as in
+// ccx_rec_pairs. Distinct pairs write distinct record cells and never the
+// ones read (p->j, j->s), so the lanes need no ordering; the int64 sum is
+// exact, hence the same as the cpu's in any order. Then j's records are
+// cleared and the bitsets updated (warp_eliminate). Every lane returns the
+// cost.
+template <int W>
+__device__ __forceinline__ int64_t warp_eliminate_records(uint32_t *slab, const ccx_env_layout &L,
+                                                          const int32_t *tab, int j, int lane) {
+    const int words = W > 0 ? W : L.words, N = L.n_pad;
+    const uint32_t *pj = slab + L.off_preds + (size_t)j * words;
+    const uint32_t *sj = slab + L.off_succs + (size_t)j * words;
+    int8_t *rtype = ccx_env_rtype(slab, &L);
+    uint8_t *rvar = ccx_env_rvar(slab, &L);
+    const ccx_rec_tables t = ccx_rec_tables_of_row(tab, N);
+    int64_t cost = 0;
+    for (int ws = 0; ws < words; ws++)
+        for (uint32_t sb = sj[ws]; sb; sb &= sb - 1) {
+            const int s = ws * 32 + __ffs(sb) - 1;
+            for (int wp = 0; wp < words; wp++)
+                if ((pj[wp] >> lane) & 1u)
+                    cost += ccx_rec_pair(rtype, rvar, N, &t, wp * 32 + lane, j, s, 1);
+        }
+    for (int d = 16; d > 0; d >>= 1) cost += __shfl_down_sync(FULL, cost, d);
+    cost = __shfl_sync(FULL, cost, 0);
+    __syncwarp();
+    for (int w = 0; w < words; w++) {
+        if ((pj[w] >> lane) & 1u) {
+            const size_t c = (size_t)(w * 32 + lane) * N + j;
+            rtype[c] = 0;
+            rvar[c] = 0;
+        }
+        if ((sj[w] >> lane) & 1u) {
+            const size_t c = (size_t)j * N + w * 32 + lane;
+            rtype[c] = 0;
+            rvar[c] = 0;
+        }
+    }
+    __syncwarp();
+    warp_eliminate<W>(slab + L.off_preds, slab + L.off_succs, words, j, lane);
+    return cost;
+}
+
+// Eliminate node j of an env by its graph's rule (header `tensor`): every
+// lane gets the cost. tabs: the batch's record tables (NULL without records).
+template <int W>
+__device__ __forceinline__ int64_t warp_play(uint32_t *slab, const ccx_env_layout &L,
+                                             const int32_t *tabs, int j, int lane) {
+    const ccx_env_header *h = ccx_env_chdr(slab, &L);
+    if (h->tensor)
+        return warp_eliminate_records<W>(slab, L, tabs + (size_t)h->graph * L.tab_words, j, lane);
+    return warp_eliminate<W>(slab + L.off_preds, slab + L.off_succs, L.words, j, lane);
+}
+
 // Warp twin of ccx_env_select_bit: the idx-th set bit of bits[0..words) in
 // increasing order (-1 if fewer), the same in every lane.
 __device__ __forceinline__ int warp_select(const uint32_t *bits, int words, uint32_t idx,
@@ -267,7 +326,7 @@ __global__ void k_record(const uint32_t *state, const uint32_t *tmpl, ccx_env_la
 }
 
 template <int W>
-__global__ void k_step(uint32_t *state, const uint32_t *tmpl, ccx_env_layout L,
+__global__ void k_step(uint32_t *state, const uint32_t *tmpl, const int32_t *tabs, ccx_env_layout L,
                        const int32_t *actions, int64_t *cost, uint8_t *done, uint32_t flags,
                        const dev_status *st) {
     if (refused(st)) return;
@@ -280,7 +339,7 @@ __global__ void k_step(uint32_t *state, const uint32_t *tmpl, ccx_env_layout L,
     int64_t c = 0;
     if (a != CCX_ENV_SKIP) {
         const int j = (flags & CCX_ENV_NODE_ACTIONS) ? a : h->n_inputs + a - 1;
-        c = warp_eliminate<W>(slab + L.off_preds, slab + L.off_succs, L.words, j, lane);
+        c = warp_play<W>(slab, L, tabs, j, lane);
         rem -= 1;
         if (lane == 0) {
             ccx_env_kind(slab, &L)[j] = CCX_KIND_ELIMINATED;
@@ -319,17 +378,19 @@ __device__ __forceinline__ uint32_t expand4(uint32_t nib) {
 
 // one block per listed env
 __global__ void k_observe(const uint32_t *state, ccx_env_layout L, const uint8_t *ops,
-                          const int32_t *ids, float *features, uint8_t *adjacency,
+                          const int32_t *tabs, const int32_t *ids, float *features, uint8_t *adjacency,
                           const dev_status *st) {
     if (refused(st)) return;
     const int i = blockIdx.x;
     const uint32_t *slab = ccx_env_cslab(state, &L, ids ? ids[i] : i);
     if (features) {
-        const uint8_t *row_ops = ops + (size_t)ccx_env_chdr(slab, &L)->graph * L.n_pad;
+        const int g = ccx_env_chdr(slab, &L)->graph;
+        const uint8_t *row_ops = ops + (size_t)g * L.n_pad;
+        const int32_t *tab = tabs ? tabs + (size_t)g * L.tab_words : nullptr;
         float *out = features + (size_t)i * L.n_pad * CCX_OBS_FEATURES;
         for (int v = threadIdx.x; v < L.n_pad; v += blockDim.x) {
             float f[CCX_OBS_FEATURES];
-            ccx_env_node_features(slab, &L, row_ops, v, f);
+            ccx_env_node_features(slab, &L, row_ops, tab, v, f);
 #pragma unroll
             for (int k = 0; k < CCX_OBS_FEATURES; k++) out[(size_t)v * CCX_OBS_FEATURES + k] = f[k];
         }
@@ -380,7 +441,8 @@ __global__ void k_restore(uint32_t *state, ccx_env_layout L, const int32_t *ids,
 }
 
 template <int W>
-__global__ void k_set_eliminated(uint32_t *state, const uint32_t *tmpl, ccx_env_layout L,
+__global__ void k_set_eliminated(uint32_t *state, const uint32_t *tmpl, const int32_t *tabs,
+                                 ccx_env_layout L,
                                  const int32_t *ids, int n, const uint32_t *sets,
                                  const int64_t *costs, const dev_status *st) {
     if (refused(st)) return;
@@ -397,7 +459,7 @@ __global__ void k_set_eliminated(uint32_t *state, const uint32_t *tmpl, ccx_env_
     for (int w = 0; w < L.words; w++) {
         for (uint32_t bits = row[w]; bits; bits &= bits - 1) {
             const int j = n_in + w * 32 + __ffs(bits) - 1;
-            warp_eliminate<W>(slab + L.off_preds, slab + L.off_succs, L.words, j, lane);
+            warp_play<W>(slab, L, tabs, j, lane);
             if (lane == 0) ccx_env_kind(slab, &L)[j] = CCX_KIND_ELIMINATED;
             rem--;
         }
@@ -434,7 +496,8 @@ __host__ __device__ __forceinline__ size_t fused_region_words(const ccx_env_layo
 }
 
 template <int W>
-__global__ void k_play_random(uint32_t *state, ccx_env_layout L, const uint8_t *mask,
+__global__ void k_play_random(uint32_t *state, const int32_t *tabs, ccx_env_layout L,
+                              const uint8_t *mask,
                               unsigned long long seed, int32_t *actions_out, uint32_t *scratch,
                               int use_smem) {
     extern __shared__ uint4 smem_raw[];
@@ -468,7 +531,7 @@ __global__ void k_play_random(uint32_t *state, ccx_env_layout L, const uint8_t *
         const uint32_t r = curand(&rng);
         const int j = warp_select(legal, L.words, __umulhi(r, (uint32_t)rem), lane);
         if (j < 0) break;  // inconsistent state (remaining > legal count)
-        total += warp_eliminate<W>(slab + L.off_preds, slab + L.off_succs, L.words, j, lane);
+        total += warp_play<W>(slab, L, tabs, j, lane);
         if (lane == 0) {
             legal[j >> 5] &= ~(1u << (j & 31));
             kind[j] = CCX_KIND_ELIMINATED;
@@ -489,7 +552,8 @@ __global__ void k_play_random(uint32_t *state, ccx_env_layout L, const uint8_t *
 }
 
 template <int W>
-__global__ void k_play_orders(uint32_t *state, ccx_env_layout L, const uint8_t *mask,
+__global__ void k_play_orders(uint32_t *state, const int32_t *tabs, ccx_env_layout L,
+                              const uint8_t *mask,
                               const int32_t *orders, uint32_t flags, int use_smem,
                               const dev_status *st) {
     extern __shared__ uint4 smem_raw[];
@@ -516,7 +580,7 @@ __global__ void k_play_orders(uint32_t *state, ccx_env_layout L, const uint8_t *
     for (int t = 0; t < rem; t++) {
         const int32_t a = row[t];
         const int j = (flags & CCX_ENV_NODE_ACTIONS) ? a : n_in + a - 1;
-        total += warp_eliminate<W>(slab + L.off_preds, slab + L.off_succs, L.words, j, lane);
+        total += warp_play<W>(slab, L, tabs, j, lane);
         if (lane == 0) kind[j] = CCX_KIND_ELIMINATED;
         __syncwarp();
     }
@@ -648,6 +712,7 @@ void cuda_destroy(ccx_env *e) {
     (void)cudaFree(e->state);
     (void)cudaFree(c->d_tmpl);
     (void)cudaFree(c->d_ops);
+    (void)cudaFree(c->d_tabs);
     (void)cudaFree(c->d_scratch);
     (void)cudaFree(c->d_status);
     if (c->stream) (void)cudaStreamDestroy(c->stream);
@@ -684,6 +749,8 @@ int cuda_init_inner(ccx_env *e, const int32_t *goe, ccx_error *err) {
     }
     CK(cudaMalloc(reinterpret_cast<void **>(&c->d_tmpl), (size_t)L.n_graphs * slab_bytes));
     CK(cudaMalloc(reinterpret_cast<void **>(&c->d_ops), (size_t)L.n_graphs * L.n_pad));
+    const size_t tab_bytes = (size_t)L.n_graphs * L.tab_words * sizeof(int32_t);
+    if (L.records) CK(cudaMalloc(reinterpret_cast<void **>(&c->d_tabs), tab_bytes));
     CK(cudaMalloc(reinterpret_cast<void **>(&c->d_scratch),
                   (size_t)L.n_envs * (size_t)(L.words > 0 ? L.words : 1) * sizeof(uint32_t)));
     CK(cudaMalloc(reinterpret_cast<void **>(&c->d_status), sizeof(dev_status)));
@@ -693,6 +760,8 @@ int cuda_init_inner(ccx_env *e, const int32_t *goe, ccx_error *err) {
                        c->stream));
     CK(cudaMemcpyAsync(c->d_ops, e->op_rows, (size_t)L.n_graphs * L.n_pad, cudaMemcpyHostToDevice,
                        c->stream));
+    if (L.records)
+        CK(cudaMemcpyAsync(c->d_tabs, e->tabs, tab_bytes, cudaMemcpyHostToDevice, c->stream));
     int32_t *d_goe = nullptr;
     CK(cudaMalloc(reinterpret_cast<void **>(&d_goe), (size_t)L.n_envs * sizeof(int32_t)));
     ce = cudaMemcpyAsync(d_goe, goe, (size_t)L.n_envs * sizeof(int32_t), cudaMemcpyHostToDevice,
@@ -776,7 +845,7 @@ int cuda_step(ccx_env *e, const int32_t *actions, int64_t *cost, uint8_t *done, 
     uint32_t *seen;
     if (pre_check(e, call, false, false, &marks, &seen, err)) return -1;
     LAUNCH_W(k_step, L.words, blocks_for(L.n_envs, WARPS), 32 * WARPS, 0, c->stream, e->state,
-             c->d_tmpl, L, actions, cost, done, (uint32_t)flags, c->d_status);
+             c->d_tmpl, c->d_tabs, L, actions, cost, done, (uint32_t)flags, c->d_status);
     CK(cudaGetLastError());
     return post_check(e, call, marks, seen, err);
 }
@@ -812,7 +881,7 @@ int cuda_observe(ccx_env *e, const int32_t *ids, int n, float *features, uint8_t
     uint32_t *seen;
     if (pre_check(e, call, false, false, &marks, &seen, err)) return -1;
     if (n > 0 && (features || adjacency)) {
-        k_observe<<<n, 128, 0, c->stream>>>(e->state, e->L, c->d_ops, ids, features, adjacency,
+        k_observe<<<n, 128, 0, c->stream>>>(e->state, e->L, c->d_ops, c->d_tabs, ids, features, adjacency,
                                             c->d_status);
         CK(cudaGetLastError());
     }
@@ -877,7 +946,7 @@ int cuda_set_eliminated(ccx_env *e, const int32_t *ids, int n, const uint32_t *s
     if (pre_check(e, call, true, false, &marks, &seen, err)) return -1;
     if (n > 0) {
         LAUNCH_W(k_set_eliminated, L.words, blocks_for(n, WARPS), 32 * WARPS, 0, c->stream,
-                 e->state, c->d_tmpl, L, ids, n, sets, costs, c->d_status);
+                 e->state, c->d_tmpl, c->d_tabs, L, ids, n, sets, costs, c->d_status);
         CK(cudaGetLastError());
     }
     return post_check(e, call, marks, seen, err);
@@ -913,7 +982,7 @@ int cuda_play_random(ccx_env *e, const uint8_t *mask, uint64_t seed, int32_t *ac
     fused_config(c, L, &wpb, &smem);
     if (smem > 48 * 1024) SET_SMEM_W(k_play_random, L.words, smem);
     LAUNCH_W(k_play_random, L.words, blocks_for(L.n_envs, wpb), 32 * wpb, smem, c->stream, e->state,
-             L, mask, (unsigned long long)seed, actions_out, c->d_scratch, smem > 0 ? 1 : 0);
+             c->d_tabs, L, mask, (unsigned long long)seed, actions_out, c->d_scratch, smem > 0 ? 1 : 0);
     CK(cudaGetLastError());
     return 0;
 }
@@ -934,7 +1003,7 @@ int cuda_play_orders(ccx_env *e, const uint8_t *mask, const int32_t *orders, uns
     fused_config(c, L, &wpb, &smem);
     if (smem > 48 * 1024) SET_SMEM_W(k_play_orders, L.words, smem);
     LAUNCH_W(k_play_orders, L.words, blocks_for(L.n_envs, wpb), 32 * wpb, smem, c->stream, e->state,
-             L, mask, orders, (uint32_t)flags, smem > 0 ? 1 : 0, c->d_status);
+             c->d_tabs, L, mask, orders, (uint32_t)flags, smem > 0 ? 1 : 0, c->d_status);
     CK(cudaGetLastError());
     return post_check(e, call, marks, seen, err);
 }

@@ -16,6 +16,7 @@ extern "C" {
 #include "env/env.h"
 #include "game/game.h"
 #include "lang/gen.h"
+#include "lang/tensor_gen.h"
 }
 
 // A generated graph: n_inputs inputs, mid intermediates, n_out outputs.
@@ -32,6 +33,30 @@ inline GraphPtr gen_graph(int n_inputs, int mid, int n_out, uint64_t seed) {
     GraphPtr g = parse_task(text, &err, "gen.ccx");
     free(text);
     return g;
+}
+
+// A paper task by name, scalar (NAME.ccx) or tensor (NAME.graph.json).
+inline GraphPtr named_task(const std::string &name) {
+    char path[4096];
+    ccx_error err;
+    if (ccx_task_resolve(name.c_str(), path, sizeof path, &err)) return GraphPtr();
+    return load_graph(path, &err);
+}
+
+inline const char *const kTenTasks[] = {"RoeFlux_1d", "RobotArm_6DOF", "HumanHeartDipole",
+                                        "PropaneCombustion", "RoeFlux_3d", "BlackScholes_Jacobian",
+                                        "Encoder", "Perceptron", "f", "g"};
+inline const char *const kTensorTasks[] = {"RoeFlux_3d", "BlackScholes_Jacobian", "Encoder",
+                                           "Perceptron", "f", "g"};
+
+// A random tensor program (`ccx gen --tensor`) with mid intermediates.
+inline GraphPtr gen_tensor_graph(int mid, uint64_t seed) {
+    ccx_tensor_gen_params p;
+    ccx_tensor_gen_defaults(&p);
+    p.n_intermediates = mid;
+    p.seed = seed;
+    ccx_error err;
+    return GraphPtr(ccx_tensor_gen(&p, &err));
 }
 
 inline std::vector<int32_t> intermediates_of(const ccx_graph *g) {

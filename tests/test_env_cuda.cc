@@ -301,6 +301,40 @@ TEST(EnvCuda, MatchesCpuOnMixedBatch) {
     exercise(t, 1);
 }
 
+// Tensor graphs (the record path) and mixed batches: the ten paper tasks and
+// random tensor programs, states (records included) bit for bit.
+TEST(EnvCuda, TensorGraphsMatchCpu) {
+    REQUIRE_DEVICE();
+    Graphs gs;
+    for (const char *t : kTenTasks) gs.add(named_task(t));
+    for (int mid : {5, 40, 120}) gs.add(gen_tensor_graph(mid, (uint64_t)mid + 9));
+    std::vector<int32_t> goe(61);
+    for (int b = 0; b < 61; b++) goe[b] = (b * 5) % (int)gs.ptrs.size();
+    Twin t(gs.ptrs, 61, goe);
+    ASSERT_EQ(t.L().records, 1);
+    exercise(t, 3);
+}
+
+// A big tensor batch: fused episodes with slabs too large for shared memory
+// in groups (RoeFlux_3d: 58 KB each).
+TEST(EnvCuda, LargeTensorBatchFusedEpisodesMatchCpu) {
+    REQUIRE_DEVICE();
+    GraphPtr roe = named_task("RoeFlux_3d");
+    ASSERT_TRUE(roe);
+    const int B = 1500;
+    Twin t({roe.get()}, B, {});
+    std::vector<int32_t> ac, ag;
+    ASSERT_EQ(t.cpu.play_random(77, &ac), 0);
+    ASSERT_EQ(t.gpu.play_random(77, &ag), 0);
+    EXPECT_EQ(ac, ag);
+    t.same_state("play_random");
+    ASSERT_EQ(t.cpu.reset(), 0);
+    ASSERT_EQ(t.gpu.reset(), 0);
+    ASSERT_EQ(t.cpu.play_orders(ac), 0);
+    ASSERT_EQ(t.gpu.play_orders(ag), 0);
+    t.same_state("play_orders");
+}
+
 TEST(EnvCuda, MatchesCpuForEveryRowLength) {
     REQUIRE_DEVICE();
     GraphPtr roe = load_task("RoeFlux_1d");

@@ -111,7 +111,7 @@ TEST(NnConfig, DefaultIsValidAndMatchesTheEnvironment) {
     ccx_nn_config c = ccx_nn_config_default();
     ccx_error err;
     EXPECT_EQ(ccx_nn_config_validate(&c, &err), 0) << err.msg;
-    EXPECT_EQ(c.n_features, 10); // CCX_OBS_FEATURES
+    EXPECT_EQ(c.n_features, 18); // CCX_OBS_FEATURES
     EXPECT_EQ(c.op_feature, 9);
 }
 
@@ -127,7 +127,7 @@ TEST(NnConfig, ErrorsNameTheField) {
         {[](ccx_nn_config *c) { c->n_heads = 0; }, "n_heads"},
         {[](ccx_nn_config *c) { c->mlp_dim = 0; }, "mlp_dim"},
         {[](ccx_nn_config *c) { c->value_dim = -3; }, "value_dim"},
-        {[](ccx_nn_config *c) { c->op_feature = 10; }, "op_feature"},
+        {[](ccx_nn_config *c) { c->op_feature = 18; }, "op_feature"},
         {[](ccx_nn_config *c) { c->n_op_codes = 0; }, "n_op_codes"},
         {[](ccx_nn_config *c) { c->n_heads = 3; }, "n_heads"},
     };
@@ -144,7 +144,7 @@ TEST(NnConfig, LayoutIsContiguousAndCountsParameters) {
     ccx_nn_config c = ccx_nn_config_default();
     ccx_nn_layout lay;
     ccx_nn_layout_init(&lay, &c);
-    size_t G = 10 + 30, D = 128, L = 4, H = 4, M = 512, V = 128;
+    size_t G = 18 + 30, D = 128, L = 4, H = 4, M = 512, V = 128;
     size_t want = 3 * G * D + D + L * (2 * D + D * 3 * D + 3 * D + 2 * H + D * D + D + 2 * D + D * M + M +
                                        M * D + D) +
                   2 * D + D + 1 + D * V + V + V + 1;

@@ -47,7 +47,9 @@ int ccx_backend_parse(const char *name, ccx_backend *out, char *note, size_t not
 
 static void set_bit(uint32_t *row, int i) { row[i >> 5] |= 1u << (i & 31); }
 
-static void build_template(ccx_env *e, int gi, const ccx_graph *g) {
+/* game: the graph's single game (tensor graphs only, else NULL): its
+ * initial records and tables become the template's (game/records.h). */
+static void build_template(ccx_env *e, int gi, const ccx_graph *g, const ccx_game *game) {
     const ccx_env_layout *L = &e->L;
     uint32_t *slab = ccx_env_slab(e->tmpl, L, gi);
     uint32_t *preds = slab + L->off_preds, *succs = slab + L->off_succs;
@@ -69,7 +71,25 @@ static void build_template(ccx_env *e, int gi, const ccx_graph *g) {
     h->remaining = ccx_graph_n_intermediates(g);
     h->cost = 0;
     h->n_nodes = ccx_graph_n_nodes(g);
-    h->reserved = 0;
+    h->tensor = game != NULL;
+    if (game) {
+        /* records and tables, re-padded from the game's n_pad to the batch's */
+        const int N = L->n_pad, gN = game->n_pad, nn = game->n_nodes;
+        int8_t *rtype = ccx_env_rtype(slab, L);
+        uint8_t *rvar = ccx_env_rvar(slab, L);
+        for (int r = 0; r < nn; r++) {
+            memcpy(rtype + (size_t)r * N, game->init_rtype + (size_t)r * gN, (size_t)nn);
+            memcpy(rvar + (size_t)r * N, game->init_rvar + (size_t)r * gN, (size_t)nn);
+        }
+        int32_t *tab = e->tabs + (size_t)gi * L->tab_words;
+        for (int x = 0; x < N; x++) {
+            tab[2 * x] = x < nn ? game->shape[2 * x] : 1;
+            tab[2 * x + 1] = x < nn ? game->shape[2 * x + 1] : 1;
+            tab[2 * N + x] = game->pvar_off[x < nn ? x : nn];
+        }
+        tab[3 * N] = game->pvar_off[gN];
+        memcpy(tab + 3 * N + 1, game->pdims, (size_t)game->pvar_off[gN] * 2 * sizeof(int32_t));
+    }
     ccx_env_graph_info *info = &e->graphs[gi];
     snprintf(info->name, sizeof info->name, "%s", g->task_name ? g->task_name : "?");
     info->n_inputs = g->n_inputs;
@@ -83,6 +103,7 @@ static void env_free(ccx_env *e) {
     free(e->graphs);
     free(e->tmpl);
     free(e->op_rows);
+    free(e->tabs);
     free(e);
 }
 
@@ -116,13 +137,6 @@ ccx_env *ccx_env_create(ccx_backend backend, int n_envs, const ccx_graph *const 
             ccx_error_set(err, "graph %d is NULL", i);
             return NULL;
         }
-        if (graphs[i]->tensor) {
-            ccx_error_set(err, "%s is a tensor graph; the batched environments (training, "
-                               "`ccx bench env`, `ccx search --backend cuda`) play scalar graphs "
-                               "only so far. The single-game commands (baselines, cost, search, "
-                               "polish, bounds) take tensor graphs", graphs[i]->task_name);
-            return NULL;
-        }
         int nn = ccx_graph_n_nodes(graphs[i]);
         if (nn > CCX_GAME_MAX_NODES) {
             ccx_error_set(err, "graph %s has %d nodes; the dense environments hold at most %d",
@@ -148,24 +162,50 @@ ccx_env *ccx_env_create(ccx_backend backend, int n_envs, const ccx_graph *const 
             }
     }
     ccx_env *e = calloc(1, sizeof *e);
-    if (!e) {
+    ccx_game *games = calloc((size_t)n_graphs, sizeof *games); /* tensor graphs' games */
+    if (!e || !games) {
+        free(e);
+        free(games);
         ccx_error_set(err, "out of memory");
         return NULL;
     }
+    /* tensor graphs: their games give the records and tables; the table row
+     * holds the most primal-dim variants of any graph */
+    int records = 0, max_variants = 0;
+    for (int i = 0; i < n_graphs; i++) {
+        if (!graphs[i]->tensor) continue;
+        if (ccx_game_init(&games[i], graphs[i], err)) {
+            for (int k = 0; k < i; k++) ccx_game_free(&games[k]);
+            free(games);
+            free(e);
+            return NULL;
+        }
+        records = 1;
+        if (games[i].pvar_off[games[i].n_pad] > max_variants)
+            max_variants = games[i].pvar_off[games[i].n_pad];
+    }
     e->backend = backend;
     e->ops = ops;
-    ccx_env_layout_init(&e->L, n_envs, n_graphs, n_pad);
+    ccx_env_layout_init(&e->L, n_envs, n_graphs, n_pad, records,
+                        (3 * n_pad + 1 + 2 * max_variants + 3) / 4 * 4);
     e->graphs = calloc((size_t)n_graphs, sizeof *e->graphs);
     e->tmpl = calloc((size_t)n_graphs * (size_t)e->L.slab_words, sizeof(uint32_t));
     e->op_rows = calloc((size_t)n_graphs * (size_t)n_pad, 1);
+    e->tabs = records ? calloc((size_t)n_graphs * (size_t)e->L.tab_words, sizeof(int32_t)) : NULL;
     int32_t *goe = malloc((size_t)n_envs * sizeof(int32_t));
-    if (!e->graphs || !e->tmpl || !e->op_rows || !goe) {
+    if (!e->graphs || !e->tmpl || !e->op_rows || (records && !e->tabs) || !goe) {
         free(goe);
+        for (int i = 0; i < n_graphs; i++) ccx_game_free(&games[i]);
+        free(games);
         env_free(e);
         ccx_error_set(err, "out of memory creating %d environments", n_envs);
         return NULL;
     }
-    for (int i = 0; i < n_graphs; i++) build_template(e, i, graphs[i]);
+    for (int i = 0; i < n_graphs; i++) {
+        build_template(e, i, graphs[i], graphs[i]->tensor ? &games[i] : NULL);
+        ccx_game_free(&games[i]); /* zeroed games (scalar graphs) free nothing */
+    }
+    free(games);
     for (int b = 0; b < n_envs; b++) goe[b] = graph_of_env ? graph_of_env[b] : b % n_graphs;
     int rc = ops->init(e, goe, err);
     free(goe);

@@ -45,8 +45,20 @@
  *   off_succs  = n_pad*words          uint32 [n_pad][words]  bit s of row v: v -> s
  *   off_kind   = 2*n_pad*words        uint8  [n_pad]         ccx_node_kind per node
  *   off_header = off_kind + n_pad/4   ccx_env_header (32 bytes)
- *   slab_words = off_header + 8 rounded up to a multiple of 32 (128-byte slabs;
- *                the tail is zero)
+ *   off_rtype  = off_header + 8 rounded up to a multiple of 32
+ *   slab_words = off_rtype without records (128-byte slabs; the tail is zero)
+ *
+ * Batches that hold a tensor graph (records = 1) give every slab the record
+ * matrices of game/records.h after that (scalar graphs of a mixed batch keep
+ * them zero and play the bitset rule):
+ *
+ *   off_rtype                          int8   [n_pad][n_pad]  type of r -> c
+ *   off_rvar   = off_rtype + n_pad^2/4 uint8  [n_pad][n_pad]  primal-dim variant
+ *   slab_words = off_rvar + n_pad^2/4
+ *
+ * and the graphs' constant tables (shape, pvar_off, pdims) are one int32
+ * row of tab_words per graph beside the templates (ccx_rec_tables_of_row).
+ * The header's `tensor` says which rule an env's graph plays.
  *
  * Nodes are those of graph/graph.h: inputs 0..n_inputs-1, then vertex k at
  * node n_inputs + k - 1, then padding. Env b's slab starts at word
@@ -69,13 +81,29 @@
  *           graph-file vertices without a ccx op (an exact small integer,
  *           meant as an embedding index; the default network gives the
  *           copy op of output copies the all-zero embedding)
+ *     10    log2(1 + cost of eliminating v now) / 16 (ccx_env_log2_feature:
+ *           piecewise linear between powers of two), for legal vertices
+ *           (else 0): the real model's cost (|P|*|S| on scalar graphs, the
+ *           sum of the pair costs on tensor graphs). Costs span 1 to 10^5
+ *           and more across tasks, so the scale is logarithmic (17 bits
+ *           -> ~1.06), the same for every task: no per-task constant to
+ *           carry into a joint run.
+ *     11    log2(elements of v's shape) / 16 (0 for scalars and padding)
+ *     12-14 in-edges by type group (game/records.h: dense, sparse but
+ *           costly, pure structure) * CCX_OBS_DEGREE_SCALE
+ *     15-17 out-edges by type group * CCX_OBS_DEGREE_SCALE
+ *           (scalar edges are dense: 12 = 5 and 15 = 6 on scalar graphs)
  *   adjacency uint8   [n][n_pad][n_pad]   [i][k] = 1 iff edge i -> k (row =
  *           source, column = destination: the succs bitsets), else 0
  *   legal mask uint8  [n][n_pad]          [i] = 1 iff node i is a legal action
  *           (the same as features[..][i][2])
  *
  * Degrees of eliminated vertices are 0 (their rows are cleared). The scales
- * are powers of two, so features are exact for degrees < 2^24. */
+ * are powers of two, so features 0-9 and 12-17 are exact for degrees <
+ * 2^24; 10 and 11 are computed from exact integers with IEEE-rounded
+ * conversions only, so the backends agree bit for bit there too. A vertex
+ * with no in- or out-edge left (isolated, or dead: nothing reaches an
+ * output) costs 0 and reads so in 10. */
 #ifndef CCX_ENV_ENV_H
 #define CCX_ENV_ENV_H
 
@@ -83,6 +111,7 @@
 #include <stdint.h>
 
 #include "game/game.h"
+#include "game/records.h"
 #include "graph/graph.h"
 #include "util/error.h"
 
@@ -116,6 +145,9 @@ typedef struct {
     int32_t n_pad, words;               /* words = n_pad / 32 */
     int32_t off_preds, off_succs, off_kind, off_header; /* in uint32 words */
     int32_t slab_words;                 /* stride between env slabs */
+    int32_t records;                    /* 1: slabs carry record matrices */
+    int32_t off_rtype, off_rvar;        /* in uint32 words (records only) */
+    int32_t tab_words;                  /* per-graph table row (records only; else 0) */
 } ccx_env_layout;
 
 typedef struct {
@@ -125,7 +157,7 @@ typedef struct {
     int32_t remaining;   /* intermediates not yet eliminated; 0 = done */
     int64_t cost;        /* accumulated cost of the current episode */
     int32_t n_nodes;     /* n_inputs + n_vertices */
-    int32_t reserved;    /* 0 */
+    int32_t tensor;      /* 1: the graph plays the record rule (game/records.h) */
 } ccx_env_header;
 
 /* Per graph, on the host. */
@@ -141,7 +173,7 @@ enum {
     CCX_ENV_DEFER = 1u << 2,         /* any checked call: latch refusals */
 };
 
-#define CCX_OBS_FEATURES 10
+#define CCX_OBS_FEATURES 18
 #define CCX_OBS_DEGREE_SCALE 0.0625f      /* 1/16 */
 #define CCX_OBS_MARKOWITZ_SCALE 0.00390625f /* 1/256 */
 
@@ -282,7 +314,10 @@ int ccx_env_fault_message(const ccx_env *env, const ccx_env_fault *f, ccx_error 
 
 /* ======== shared inline definitions (compiled into both backends) ======== */
 
-CCX_ENV_INLINE void ccx_env_layout_init(ccx_env_layout *L, int n_envs, int n_graphs, int n_pad) {
+/* records: 1 iff a graph of the batch is a tensor graph; tab_words: the
+ * per-graph table row (records only, a multiple of 4). */
+CCX_ENV_INLINE void ccx_env_layout_init(ccx_env_layout *L, int n_envs, int n_graphs, int n_pad,
+                                        int records, int tab_words) {
     L->n_envs = n_envs;
     L->n_graphs = n_graphs;
     L->n_pad = n_pad;
@@ -291,7 +326,11 @@ CCX_ENV_INLINE void ccx_env_layout_init(ccx_env_layout *L, int n_envs, int n_gra
     L->off_succs = n_pad * L->words;
     L->off_kind = 2 * n_pad * L->words;
     L->off_header = L->off_kind + n_pad / 4;
-    L->slab_words = (L->off_header + CCX_ENV_HEADER_WORDS + 31) / 32 * 32;
+    L->off_rtype = (L->off_header + CCX_ENV_HEADER_WORDS + 31) / 32 * 32;
+    L->records = records != 0;
+    L->off_rvar = L->off_rtype + (records ? n_pad * n_pad / 4 : 0);
+    L->slab_words = L->off_rvar + (records ? n_pad * n_pad / 4 : 0);
+    L->tab_words = records ? tab_words : 0;
 }
 
 CCX_ENV_INLINE uint32_t *ccx_env_slab(uint32_t *state, const ccx_env_layout *L, int b) {
@@ -311,6 +350,13 @@ CCX_ENV_INLINE ccx_env_header *ccx_env_hdr(uint32_t *slab, const ccx_env_layout 
 }
 CCX_ENV_INLINE const ccx_env_header *ccx_env_chdr(const uint32_t *slab, const ccx_env_layout *L) {
     return (const ccx_env_header *)(const void *)(slab + L->off_header);
+}
+
+CCX_ENV_INLINE int8_t *ccx_env_rtype(uint32_t *slab, const ccx_env_layout *L) {
+    return (int8_t *)(slab + L->off_rtype);
+}
+CCX_ENV_INLINE uint8_t *ccx_env_rvar(uint32_t *slab, const ccx_env_layout *L) {
+    return (uint8_t *)(slab + L->off_rvar);
 }
 
 CCX_ENV_INLINE int ccx_env_popcount(uint32_t x) {
@@ -390,7 +436,8 @@ CCX_ENV_INLINE int ccx_env_check_item(const uint32_t *state, const uint32_t *tmp
             } else {
                 const ccx_env_header *t = ccx_env_chdr(ccx_env_cslab(tmpl, L, h->graph), L);
                 if (h->n_inputs != t->n_inputs || h->n_vertices != t->n_vertices ||
-                    h->n_nodes != t->n_nodes || h->remaining < 0 || h->remaining > t->remaining) {
+                    h->n_nodes != t->n_nodes || h->tensor != t->tensor || h->remaining < 0 ||
+                    h->remaining > t->remaining) {
                     code = CCX_ENV_FAULT_BAD_SLAB;
                     pos = h->graph;
                 }
@@ -422,18 +469,54 @@ CCX_ENV_INLINE int ccx_env_check_item(const uint32_t *state, const uint32_t *tmp
     return code;
 }
 
+#if defined(__CUDACC__)
+#define CCX_ENV_DEVICE_INLINE static __device__ __forceinline__
+#else
+#define CCX_ENV_DEVICE_INLINE static inline
+#endif
+
+/* log2(x) / 16 for x >= 1, piecewise linear between powers of two (exact
+ * at them, at most 0.086 / 16 below log2 elsewhere): k + (x - 2^k) / 2^k
+ * with k = floor(log2 x). Integer bit tricks and IEEE-rounded conversions
+ * only, so both backends compute the same float bit for bit (log2f is not
+ * correctly rounded on the device). */
+CCX_ENV_INLINE float ccx_env_log2_feature(int64_t x) {
+    if (x < 1) return 0.0f;
+#if defined(__CUDA_ARCH__)
+    const int k = 63 - __clzll((long long)x);
+#else
+    const int k = 63 - __builtin_clzll((unsigned long long)x);
+#endif
+    const float frac = (float)(x - ((int64_t)1 << k)) / (float)((int64_t)1 << k);
+    return ((float)k + frac) * 0.0625f;
+}
+
 /* Features of node v of an env (see the layout above). ops: the graph's op
- * row [n_pad] (1 + ccx_op for vertices, 0 otherwise). */
-CCX_ENV_INLINE void ccx_env_node_features(const uint32_t *slab, const ccx_env_layout *L,
-                                          const uint8_t *ops, int v, float *f) {
+ * row [n_pad] (1 + ccx_op for vertices, 0 otherwise); tab: the graph's
+ * table row (NULL without records). Device code under nvcc (the record rule
+ * reads the sparsity tables from __constant__ memory). */
+CCX_ENV_DEVICE_INLINE void ccx_env_node_features(const uint32_t *slab, const ccx_env_layout *L,
+                                                 const uint8_t *ops, const int32_t *tab, int v,
+                                                 float *f) {
     const ccx_env_header *h = ccx_env_chdr(slab, L);
-    int kind = ccx_env_ckind(slab, L)[v];
+    const int kind = ccx_env_ckind(slab, L)[v], N = L->n_pad, tensor = h->tensor && tab;
     const uint32_t *p = slab + L->off_preds + (size_t)v * L->words;
     const uint32_t *s = slab + L->off_succs + (size_t)v * L->words;
-    int in = 0, out = 0;
+    const int8_t *rtype = tensor ? (const int8_t *)(slab + L->off_rtype) : (const int8_t *)0;
+    int in = 0, out = 0, in_g[CCX_REC_GROUPS] = {0, 0, 0}, out_g[CCX_REC_GROUPS] = {0, 0, 0};
     for (int w = 0; w < L->words; w++) {
         in += ccx_env_popcount(p[w]);
         out += ccx_env_popcount(s[w]);
+        if (tensor) {
+            for (uint32_t b = p[w]; b; b &= b - 1)
+                in_g[ccx_rec_group(rtype[(size_t)(w * 32 + ccx_rec_ctz(b)) * N + v])]++;
+            for (uint32_t b = s[w]; b; b &= b - 1)
+                out_g[ccx_rec_group(rtype[(size_t)v * N + w * 32 + ccx_rec_ctz(b)])]++;
+        }
+    }
+    if (!tensor) {
+        in_g[CCX_REC_GROUP_DENSE] = in;
+        out_g[CCX_REC_GROUP_DENSE] = out;
     }
     for (int k = 0; k < 5; k++) f[k] = k == kind ? 1.0f : 0.0f;
     f[5] = (float)in * CCX_OBS_DEGREE_SCALE;
@@ -444,6 +527,22 @@ CCX_ENV_INLINE void ccx_env_node_features(const uint32_t *slab, const ccx_env_la
                ? (float)vertex / (float)h->n_vertices
                : 0.0f;
     f[9] = (float)ops[v];
+    int64_t cost = 0, elements = 1;
+    if (tensor) {
+        ccx_rec_tables t = ccx_rec_tables_of_row(tab, N);
+        if (kind == CCX_KIND_INTERMEDIATE)
+            cost = ccx_rec_pairs(p, s, L->words, (int8_t *)rtype, (uint8_t *)(slab + L->off_rvar),
+                                 N, &t, v, 0); /* apply = 0: reads only */
+        if (kind != CCX_KIND_PADDING) elements = (int64_t)t.shape[2 * v] * t.shape[2 * v + 1];
+    } else if (kind == CCX_KIND_INTERMEDIATE) {
+        cost = (int64_t)in * out;
+    }
+    f[10] = ccx_env_log2_feature(1 + cost);
+    f[11] = ccx_env_log2_feature(elements);
+    for (int k = 0; k < CCX_REC_GROUPS; k++) {
+        f[12 + k] = (float)in_g[k] * CCX_OBS_DEGREE_SCALE;
+        f[15 + k] = (float)out_g[k] * CCX_OBS_DEGREE_SCALE;
+    }
 }
 
 /* Position of the n-th (0-based) set bit of x; n < popcount(x). */

@@ -52,13 +52,31 @@ static void reset_slab(const ccx_env *e, uint32_t *slab) {
     memcpy(slab, ccx_env_cslab(e->tmpl, &e->L, g), (size_t)e->L.slab_words * sizeof(uint32_t));
 }
 
-/* Eliminate node j of a slab and book it in the header. */
-static inline __attribute__((always_inline)) int64_t play(uint32_t *slab, const ccx_env_layout *L, int j) {
-    int64_t c = eliminate(slab, L, j);
-    ccx_env_kind(slab, L)[j] = CCX_KIND_ELIMINATED;
+/* The record rule (game/records.h) on a tensor graph's slab: price the pairs
+ * and write the fill-in records, clear j's records, then the bitsets. */
+static int64_t eliminate_records(uint32_t *slab, const ccx_env_layout *L, const int32_t *tab,
+                                 int j) {
+    const int N = L->n_pad, W = L->words;
+    const uint32_t *pj = slab + L->off_preds + (size_t)j * W, *sj = slab + L->off_succs + (size_t)j * W;
+    int8_t *rtype = ccx_env_rtype(slab, L);
+    uint8_t *rvar = ccx_env_rvar(slab, L);
+    ccx_rec_tables t = ccx_rec_tables_of_row(tab, N);
+    int64_t c = ccx_rec_pairs(pj, sj, W, rtype, rvar, N, &t, j, 1);
+    ccx_rec_clear(pj, sj, W, rtype, rvar, N, j);
+    eliminate(slab, L, j);
+    return c;
+}
+
+/* Eliminate node j of a slab and book it in the header. tabs: the batch's
+ * record tables (NULL without records). */
+static inline __attribute__((always_inline)) int64_t play(uint32_t *slab, const ccx_env_layout *L,
+                                                          const int32_t *tabs, int j) {
     ccx_env_header *h = ccx_env_hdr(slab, L);
+    int64_t c = h->tensor ? eliminate_records(slab, L, tabs + (size_t)h->graph * L->tab_words, j)
+                          : eliminate(slab, L, j);
+    ccx_env_kind(slab, L)[j] = CCX_KIND_ELIMINATED;
     h->remaining--;
-    h->cost += c;
+    h->cost = ccx_rec_cost_add(h->cost, c);
     return c;
 }
 
@@ -277,7 +295,7 @@ static void step_range(ccx_env *e, int lo, int hi, const int32_t *actions, int64
         ccx_env_header *h = ccx_env_hdr(slab, L);
         int32_t a = actions[b];
         int64_t c = 0;
-        if (a != CCX_ENV_SKIP) c = play(slab, L, node_mode ? a : h->n_inputs + a - 1);
+        if (a != CCX_ENV_SKIP) c = play(slab, L, e->tabs, node_mode ? a : h->n_inputs + a - 1);
         int d = h->remaining == 0;
         if (d && auto_reset) reset_slab(e, slab);
         if (cost) cost[b] = c;
@@ -308,10 +326,12 @@ static int cpu_observe(ccx_env *e, const int32_t *ids, int n, float *features,
     for (int i = 0; i < n; i++) {
         const uint32_t *slab = ccx_env_cslab(e->state, L, ids ? ids[i] : i);
         if (features) {
-            const uint8_t *ops = e->op_rows + (size_t)ccx_env_chdr(slab, L)->graph * L->n_pad;
+            const int g = ccx_env_chdr(slab, L)->graph;
+            const uint8_t *ops = e->op_rows + (size_t)g * L->n_pad;
+            const int32_t *tab = e->tabs ? e->tabs + (size_t)g * L->tab_words : NULL;
             float *f = features + (size_t)i * L->n_pad * CCX_OBS_FEATURES;
             for (int v = 0; v < L->n_pad; v++)
-                ccx_env_node_features(slab, L, ops, v, f + (size_t)v * CCX_OBS_FEATURES);
+                ccx_env_node_features(slab, L, ops, tab, v, f + (size_t)v * CCX_OBS_FEATURES);
         }
         if (adjacency) {
             uint8_t *adj = adjacency + (size_t)i * L->n_pad * L->n_pad;
@@ -378,7 +398,7 @@ static int cpu_set_eliminated(ccx_env *e, const int32_t *ids, int n, const uint3
         const uint32_t *row = sets + (size_t)i * L->words;
         for (int w = 0; w < L->words; w++)
             for (uint32_t bits = row[w]; bits; bits &= bits - 1)
-                play(slab, L, n_in + w * 32 + __builtin_ctz(bits));
+                play(slab, L, e->tabs, n_in + w * 32 + __builtin_ctz(bits));
         ccx_env_hdr(slab, L)->cost = costs ? costs[i] : 0;
     }
     return 0;
@@ -427,7 +447,7 @@ static int cpu_play_random(ccx_env *e, const uint8_t *mask, uint64_t seed, int32
             int j = ccx_env_select_bit(legal, L->words, idx);
             if (j < 0) break; /* inconsistent state (remaining > legal count) */
             legal[j >> 5] &= ~(1u << (j & 31));
-            play(slab, L, j);
+            play(slab, L, e->tabs, j);
             if (actions_out) actions_out[(size_t)b * L->n_pad + t] = j - h->n_inputs + 1;
             t++;
         }
@@ -453,7 +473,7 @@ static int cpu_play_orders(ccx_env *e, const uint8_t *mask, const int32_t *order
         ccx_env_header *h = ccx_env_hdr(slab, L);
         const int32_t *row = orders + (size_t)b * L->n_pad;
         for (int t = 0, rem = h->remaining; t < rem; t++)
-            play(slab, L, node_mode ? row[t] : h->n_inputs + row[t] - 1);
+            play(slab, L, e->tabs, node_mode ? row[t] : h->n_inputs + row[t] - 1);
     }
     return 0;
 }

@@ -49,6 +49,7 @@ struct ccx_env {
     ccx_env_graph_info *graphs; /* host [n_graphs] */
     uint32_t *tmpl;             /* host [n_graphs][slab_words]: each graph reset */
     uint8_t *op_rows;           /* host [n_graphs][n_pad]: 1 + ccx_op, 0 for inputs/padding */
+    int32_t *tabs;              /* host [n_graphs][tab_words]: record tables (records only) */
     uint32_t *state;            /* backend memory [B][slab_words] (set by init) */
     void *stream;               /* cudaStream_t (cuda), NULL (cpu) */
     void *impl;                 /* the backend's own record */

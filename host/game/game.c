@@ -1,10 +1,12 @@
 /* The elimination game on a dense padded bitset adjacency, plus the record
  * matrix of tensor graphs. The scalar rule (cost and fill-in) is defined
  * once, in game/eliminate.h, which the batched environments (env/) share;
- * the tensor rule is tensor_eliminate below, over the tables of
- * game/sparsity.h. */
+ * the tensor rule is game/records.h (shared likewise), driven by
+ * tensor_eliminate below, which also keeps the certainly-costly marks of the
+ * lower bounds. */
 #include "game/game.h"
 #include "game/eliminate.h"
+#include "game/records.h"
 #include "game/sparsity.h"
 
 #include <stdlib.h>
@@ -19,10 +21,7 @@ static inline const uint32_t *crow(const uint32_t *m, const ccx_game *g, int nod
 static inline void set_bit(uint32_t *r, int i) { r[i >> 5] |= 1u << (i & 31); }
 static inline int get_bit(const uint32_t *r, int i) { return (int)(r[i >> 5] >> (i & 31) & 1); }
 
-static inline int64_t cost_add(int64_t a, int64_t b) {
-    int64_t c = a + b;
-    return c > CCX_COST_MAX ? CCX_COST_MAX : c;
-}
+static inline int64_t cost_add(int64_t a, int64_t b) { return ccx_rec_cost_add(a, b); }
 
 /* Per-graph tables and the initial records of a tensor graph. */
 static int init_records(ccx_game *game, const ccx_graph *g, ccx_error *err) {
@@ -208,39 +207,23 @@ int ccx_game_out_degree(const ccx_game *game, int vertex) {
     return ccx_popcount_row(crow(game->succs, game, game->n_inputs + vertex - 1), game->words);
 }
 
-/* The primal dims edge r -> c carries. */
-static inline const int32_t *edge_pdims(const ccx_game *g, int r, int c) {
-    return g->pdims + 2 * (g->pvar_off[r] + g->rvar[(size_t)r * g->n_pad + c]);
+static inline ccx_rec_tables tables_of(const ccx_game *g) {
+    ccx_rec_tables t = {g->shape, g->pvar_off, g->pdims};
+    return t;
 }
 
-/* The pairs of eliminating node j of a tensor graph (TENSOR_MODEL.md §2):
- * the sum of their costs, and with `apply` the fill-in records p -> s =
- * ADD[old][MUL[p->j][j->s]] carrying p->j's primal dims. Rows p in P(j) and
- * columns s in S(j) are never row or column j (the graph is a DAG), so the
- * records read (p->j, j->s) are never the ones written. Called with a
- * constant `apply`, so each caller gets its own copy of the loop. */
-static inline __attribute__((always_inline)) int64_t tensor_pairs(ccx_game *g, int j, int apply) {
-    const int W = g->words, N = g->n_pad;
-    const uint32_t *pj = crow(g->preds, g, j), *sj = crow(g->succs, g, j);
-    int64_t cost = 0;
-    for (int ws = 0; ws < W; ws++)
-        for (uint32_t sb = sj[ws]; sb; sb &= sb - 1) {
-            int s = ws * 32 + __builtin_ctz(sb);
-            int to = g->rtype[(size_t)j * N + s];
-            const int32_t *vd = edge_pdims(g, j, s), *sd = g->shape + 2 * s;
-            for (int wp = 0; wp < W; wp++)
-                for (uint32_t pb = pj[wp]; pb; pb &= pb - 1) {
-                    int p = wp * 32 + __builtin_ctz(pb);
-                    size_t pjc = (size_t)p * N + j, psc = (size_t)p * N + s;
-                    int ti = g->rtype[pjc];
-                    cost = cost_add(cost, ccx_sp_pair_cost(ti, to, sd, vd, edge_pdims(g, p, j)));
-                    if (apply) {
-                        g->rtype[psc] = (int8_t)ccx_sp_add(g->rtype[psc], ccx_sp_mul(ti, to));
-                        g->rvar[psc] = g->rvar[pjc];
-                    }
-                }
-        }
-    return cost;
+/* The primal dims edge r -> c carries. */
+static inline const int32_t *edge_pdims(const ccx_game *g, int r, int c) {
+    ccx_rec_tables t = tables_of(g);
+    return ccx_rec_pdims(&t, g->rvar, g->n_pad, r, c);
+}
+
+/* The pairs of eliminating node j of a tensor graph (game/records.h): the
+ * sum of their costs, and with `apply` the fill-in records. */
+static inline int64_t tensor_pairs(ccx_game *g, int j, int apply) {
+    ccx_rec_tables t = tables_of(g);
+    return ccx_rec_pairs(crow(g->preds, g, j), crow(g->succs, g, j), g->words, g->rtype, g->rvar,
+                         g->n_pad, &t, j, apply);
 }
 
 /* Eliminate node j of a tensor graph: price the pairs and write the fill-in
@@ -263,8 +246,6 @@ static int64_t tensor_eliminate(ccx_game *g, int j) {
             const uint32_t *add = get_bit(r, j) ? sj : cs;
             for (int u = 0; u < W; u++) r[u] |= add[u];
             r[jw] &= jmask;
-            g->rtype[(size_t)p * N + j] = 0;
-            g->rvar[(size_t)p * N + j] = 0;
         }
         for (uint32_t bits = sj[w]; bits; bits &= bits - 1) {
             int s = w * 32 + __builtin_ctz(bits);
@@ -272,10 +253,9 @@ static int64_t tensor_eliminate(ccx_game *g, int j) {
             const uint32_t *add = get_bit(r, j) ? pj : cp;
             for (int u = 0; u < W; u++) r[u] |= add[u];
             r[jw] &= jmask;
-            g->rtype[(size_t)j * N + s] = 0;
-            g->rvar[(size_t)j * N + s] = 0;
         }
     }
+    ccx_rec_clear(pj, sj, W, g->rtype, g->rvar, N, j);
     memset(row(g->costly_preds, g, j), 0, (size_t)W * sizeof(uint32_t));
     memset(row(g->costly_succs, g, j), 0, (size_t)W * sizeof(uint32_t));
     ccx_eliminate_rows(g->preds, g->succs, W, j);

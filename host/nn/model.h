@@ -45,9 +45,10 @@
  * Exactly the observation of host/env/env.h (ccx_env_observe and
  * ccx_env_legal_mask write these arrays): B graphs, each padded to n_pad
  * node slots (rows are node ids):
- *   features [B, n_pad, F] float   F = CCX_OBS_FEATURES (10): kind one-hot
+ *   features [B, n_pad, F] float   F = CCX_OBS_FEATURES (18): kind one-hot
  *                                  (index 0 = padding), degrees, Markowitz
- *                                  degree, vertex number / n, op code (index 9)
+ *                                  degree, vertex number / n, op code (index 9),
+ *                                  log cost now, log shape, edges by type group
  *   adj      [B, n_pad, n_pad] u8  adj[b,i,j] = 1 iff edge i -> j
  *   legal    [B, n_pad] u8         1 where eliminating node i is legal
  *   live     [B, n_pad] u8 or NULL 1 for real nodes, 0 for padding slots;

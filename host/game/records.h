@@ -1,0 +1,132 @@
+/* The record rule of tensor graphs (TENSOR_MODEL.md §2), one definition for
+ * the single-game reference (game/game.c), the batched CPU environments
+ * (env/env_cpu.c) and the CUDA environments (cuda/env_kernels.cu, one lane
+ * per predecessor row). Like game/sparsity.h, whose tables it reads, the
+ * functions here are __device__ under nvcc and plain inline C elsewhere.
+ *
+ * A tensor graph's state is the bitset adjacency of game/eliminate.h plus a
+ * dense padded record matrix, row = source, column = target:
+ *   rtype [N][N] int8   sparsity type of edge r -> c (0: no edge)
+ *   rvar  [N][N] uint8  which of source r's primal-dim variants the record
+ *                       carries: pdims[pvar_off[r] + rvar[r][c]]
+ * and three per-graph tables that never change during a game:
+ *   shape    [N][2]     record dims of each node (its in-edges' out dims)
+ *   pvar_off [N + 1]    start of node r's primal-dim variants in pdims
+ *   pdims    [..][2]    the variants
+ *
+ * Eliminating j: for every p in P(j), s in S(j) the pair costs
+ * ccx_sp_pair_cost(p->j, j->s) and writes p->s = ADD[p->s][MUL[p->j][j->s]]
+ * carrying p->j's primal dims; then the records p->j and j->s are cleared
+ * and the bitsets updated (ccx_eliminate_rows / warp_eliminate). Rows p and
+ * columns s are never row or column j (the graph is a DAG), so the records
+ * read are never the ones written, and distinct pairs write distinct cells:
+ * pairs may run in any order or in parallel. */
+#ifndef CCX_GAME_RECORDS_H
+#define CCX_GAME_RECORDS_H
+
+#include <stdint.h>
+
+#include "game/sparsity.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    const int32_t *shape;    /* [N][2] */
+    const int32_t *pvar_off; /* [N + 1] */
+    const int32_t *pdims;    /* [variants][2] */
+} ccx_rec_tables;
+
+/* The tables packed in one int32 row (the batched environments keep one
+ * such row per graph): shape at 0, pvar_off at 2N, pdims at 3N + 1. */
+CCX_SP_FN ccx_rec_tables ccx_rec_tables_of_row(const int32_t *row, int N) {
+    ccx_rec_tables t;
+    t.shape = row;
+    t.pvar_off = row + 2 * N;
+    t.pdims = row + 3 * N + 1;
+    return t;
+}
+
+CCX_SP_FN int ccx_rec_ctz(uint32_t x) {
+#if defined(__CUDA_ARCH__)
+    return __ffs((int)x) - 1;
+#else
+    return __builtin_ctz(x);
+#endif
+}
+
+/* The primal dims edge r -> c carries. */
+CCX_SP_FN const int32_t *ccx_rec_pdims(const ccx_rec_tables *t, const uint8_t *rvar, int N,
+                                       int r, int c) {
+    return t->pdims + 2 * (t->pvar_off[r] + rvar[(size_t)r * N + c]);
+}
+
+/* One pair p -> j -> s: its cost, and with apply its fill-in record. */
+CCX_SP_FN int64_t ccx_rec_pair(int8_t *rtype, uint8_t *rvar, int N, const ccx_rec_tables *t,
+                               int p, int j, int s, int apply) {
+    const size_t pj = (size_t)p * N + j, js = (size_t)j * N + s, ps = (size_t)p * N + s;
+    const int ti = rtype[pj], to = rtype[js];
+    int64_t c = ccx_sp_pair_cost(ti, to, t->shape + 2 * s, ccx_rec_pdims(t, rvar, N, j, s),
+                                 ccx_rec_pdims(t, rvar, N, p, j));
+    if (apply) {
+        rtype[ps] = (int8_t)ccx_sp_add(rtype[ps], ccx_sp_mul(ti, to));
+        rvar[ps] = rvar[pj];
+    }
+    return c;
+}
+
+/* Saturating sum (costs never reach it on real graphs; game.h CCX_COST_MAX). */
+CCX_SP_FN int64_t ccx_rec_cost_add(int64_t a, int64_t b) {
+    const int64_t c = a + b, max = (int64_t)1 << 62;
+    return c > max ? max : c;
+}
+
+/* All pairs of eliminating j, successors outer: the total cost, and with
+ * apply the fill-in records. pj, sj: the bitset rows P(j), S(j) of W words. */
+CCX_SP_FN int64_t ccx_rec_pairs(const uint32_t *pj, const uint32_t *sj, int W, int8_t *rtype,
+                                uint8_t *rvar, int N, const ccx_rec_tables *t, int j, int apply) {
+    int64_t cost = 0;
+    for (int ws = 0; ws < W; ws++)
+        for (uint32_t sb = sj[ws]; sb; sb &= sb - 1) {
+            const int s = ws * 32 + ccx_rec_ctz(sb);
+            for (int wp = 0; wp < W; wp++)
+                for (uint32_t pb = pj[wp]; pb; pb &= pb - 1)
+                    cost = ccx_rec_cost_add(
+                        cost, ccx_rec_pair(rtype, rvar, N, t, wp * 32 + ccx_rec_ctz(pb), j, s, apply));
+        }
+    return cost;
+}
+
+/* Clear the records of j's edges (p -> j for p in P(j), j -> s for s in S(j)). */
+CCX_SP_FN void ccx_rec_clear(const uint32_t *pj, const uint32_t *sj, int W, int8_t *rtype,
+                             uint8_t *rvar, int N, int j) {
+    for (int w = 0; w < W; w++) {
+        for (uint32_t b = pj[w]; b; b &= b - 1) {
+            const size_t c = (size_t)(w * 32 + ccx_rec_ctz(b)) * N + j;
+            rtype[c] = 0;
+            rvar[c] = 0;
+        }
+        for (uint32_t b = sj[w]; b; b &= b - 1) {
+            const size_t c = (size_t)j * N + w * 32 + ccx_rec_ctz(b);
+            rtype[c] = 0;
+            rvar[c] = 0;
+        }
+    }
+}
+
+/* Edge type groups of the observations (env.h): 0 dense, 1 sparse but
+ * certainly costly (diagonals, Kronecker deltas: ccx_sp_costly), 2 pure
+ * structure that may cost nothing (copy, identity, transpose, reshape,
+ * constant). Scalar edges are dense. */
+enum { CCX_REC_GROUP_DENSE = 0, CCX_REC_GROUP_SPARSE = 1, CCX_REC_GROUP_STRUCTURE = 2,
+       CCX_REC_GROUPS = 3 };
+CCX_SP_FN int ccx_rec_group(int t) {
+    if (t == CCX_SP_DENSE) return CCX_REC_GROUP_DENSE;
+    return ccx_sp_costly(t) ? CCX_REC_GROUP_SPARSE : CCX_REC_GROUP_STRUCTURE;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif
