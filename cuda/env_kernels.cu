@@ -186,8 +186,7 @@ __device__ __forceinline__ int64_t warp_eliminate_records(uint32_t *slab, const 
     const int words = W > 0 ? W : L.words, N = L.n_pad;
     const uint32_t *pj = slab + L.off_preds + (size_t)j * words;
     const uint32_t *sj = slab + L.off_succs + (size_t)j * words;
-    int8_t *rtype = ccx_env_rtype(slab, &L);
-    uint8_t *rvar = ccx_env_rvar(slab, &L);
+    ccx_rec *rec = ccx_env_rec(slab, &L);
     const ccx_rec_tables t = ccx_rec_tables_of_row(tab, N);
     int64_t cost = 0;
     for (int ws = 0; ws < words; ws++)
@@ -195,22 +194,15 @@ __device__ __forceinline__ int64_t warp_eliminate_records(uint32_t *slab, const 
             const int s = ws * 32 + __ffs(sb) - 1;
             for (int wp = 0; wp < words; wp++)
                 if ((pj[wp] >> lane) & 1u)
-                    cost += ccx_rec_pair(rtype, rvar, N, &t, wp * 32 + lane, j, s, 1);
+                    cost += ccx_rec_pair(rec, N, &t, wp * 32 + lane, j, s, 1);
         }
     for (int d = 16; d > 0; d >>= 1) cost += __shfl_down_sync(FULL, cost, d);
     cost = __shfl_sync(FULL, cost, 0);
     __syncwarp();
+    const ccx_rec none = {0, 0};
     for (int w = 0; w < words; w++) {
-        if ((pj[w] >> lane) & 1u) {
-            const size_t c = (size_t)(w * 32 + lane) * N + j;
-            rtype[c] = 0;
-            rvar[c] = 0;
-        }
-        if ((sj[w] >> lane) & 1u) {
-            const size_t c = (size_t)j * N + w * 32 + lane;
-            rtype[c] = 0;
-            rvar[c] = 0;
-        }
+        if ((pj[w] >> lane) & 1u) rec[(size_t)(w * 32 + lane) * N + j] = none;
+        if ((sj[w] >> lane) & 1u) rec[(size_t)j * N + w * 32 + lane] = none;
     }
     __syncwarp();
     warp_eliminate<W>(slab + L.off_preds, slab + L.off_succs, words, j, lane);

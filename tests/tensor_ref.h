@@ -145,9 +145,9 @@ struct RefGame {
 
 // The game's record r -> c as a 5-vector (zeros when there is no edge).
 inline Rec game_record(const ccx_game &g, int r, int c) {
-    int t = g.rtype[(size_t)r * g.n_pad + c];
+    int t = g.rec[(size_t)r * g.n_pad + c].type;
     if (!t) return {0, 0, 0, 0, 0};
-    const int32_t *pd = g.pdims + 2 * (g.pvar_off[r] + g.rvar[(size_t)r * g.n_pad + c]);
+    const int32_t *pd = g.pdims + 2 * (g.pvar_off[r] + g.rec[(size_t)r * g.n_pad + c].var);
     return {t, g.shape[2 * c], g.shape[2 * c + 1], pd[0], pd[1]};
 }
 

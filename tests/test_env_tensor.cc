@@ -226,7 +226,7 @@ TEST(EnvTensor, ScalarBatchesCarryNoRecords) {
     ASSERT_TRUE(r.env) << r.msg;
     EXPECT_EQ(r.L().records, 0);
     EXPECT_EQ(r.L().tab_words, 0);
-    EXPECT_EQ(r.L().slab_words, r.L().off_rtype);
+    EXPECT_EQ(r.L().slab_words, r.L().off_rec);
     // the cost feature of a scalar vertex is its Markowitz degree's log
     std::vector<float> feat;
     ASSERT_EQ(r.observe(&feat, nullptr), 0);

@@ -53,6 +53,8 @@ static void usage(FILE *out) {
             "  random: 4*slab/n   (reset: template read + slab write; play: the slab read\n"
             "          once and written once, the episode runs in shared memory / cache)\n"
             "  orders: 4*slab/n + 4   (as random, plus the order entry)\n"
+            "  tensor graphs (record path) add to step 4*(|P|+|S|) + 4*|P|*|S|: the records\n"
+            "          p->j, j->s read and cleared, p->s read and written (2 bytes a cell)\n"
             "with words = n_pad/32, slab = bytes per env state, n = eliminations per\n"
             "episode, |P|+|S| the mean degree sum of an eliminated vertex under random\n"
             "orders (measured with the reference game). Bandwidth: cuda from the device\n"
@@ -93,8 +95,10 @@ static double measure_memcpy(void) {
     return 2.0 * (double)bytes / best;
 }
 
-/* mean |P(j)| + |S(j)| of the vertex eliminated, over random orders */
-static double mean_degree_sum(const ccx_graph *g, uint64_t seed) {
+/* mean |P(j)| + |S(j)| of the vertex eliminated, over random orders, and
+ * in *pairs the mean |P(j)| * |S(j)| (the record path's pair count) */
+static double mean_degree_sum(const ccx_graph *g, uint64_t seed, double *pairs) {
+    *pairs = 0;
     ccx_game game;
     ccx_error err;
     int n = ccx_graph_n_intermediates(g);
@@ -106,7 +110,7 @@ static double mean_degree_sum(const ccx_graph *g, uint64_t seed) {
     }
     ccx_rng rng;
     ccx_rng_seed(&rng, seed);
-    double sum = 0;
+    double sum = 0, prod = 0;
     long count = 0;
     for (int ep = 0; ep < 200; ep++) {
         ccx_game_reset(&game);
@@ -115,7 +119,9 @@ static double mean_degree_sum(const ccx_graph *g, uint64_t seed) {
             if (!g->vertices[k - 1].is_output) legal[m++] = k;
         while (m > 0) {
             int i = (int)ccx_rng_below(&rng, (uint64_t)m);
-            sum += ccx_game_in_degree(&game, legal[i]) + ccx_game_out_degree(&game, legal[i]);
+            int in = ccx_game_in_degree(&game, legal[i]), out = ccx_game_out_degree(&game, legal[i]);
+            sum += in + out;
+            prod += (double)in * out;
             count++;
             ccx_game_step(&game, legal[i]);
             legal[i] = legal[--m];
@@ -123,6 +129,7 @@ static double mean_degree_sum(const ccx_graph *g, uint64_t seed) {
     }
     free(legal);
     ccx_game_free(&game);
+    *pairs = prod / (double)count;
     return sum / (double)count;
 }
 
@@ -147,6 +154,7 @@ typedef struct {
     int threads;
     double peak;          /* bytes/s */
     double degree_sum;    /* mean |P|+|S| */
+    double pairs;         /* mean |P|*|S| (tensor graphs: record cells written) */
     FILE *out;
 } bench_cfg;
 
@@ -235,6 +243,9 @@ static int run_one(const bench_cfg *c, int B, const char *mode, ccx_error *err) 
     double slab = (double)L->slab_words * 4.0;
     double bytes = is_step ? 4.0 * L->words * (4.0 + 2.0 * c->degree_sum) + 14.0 + 2.0 * slab / n
                            : 4.0 * slab / n + (is_orders ? 4.0 : 0.0);
+    /* tensor graphs' records (2 bytes a cell) in the step: p->j and j->s read
+     * and cleared, p->s read and written */
+    if (is_step && g->tensor) bytes += 4.0 * c->degree_sum + 4.0 * c->pairs;
     double gbs = bytes * elims / dt / 1e9;
     char line[640], per_cpu[64] = "";
     if (c->backend == CCX_BACKEND_CPU && dcpu > 0)
@@ -318,13 +329,6 @@ int ccx_bench_env(int argc, char **argv) {
     if (note[0]) fprintf(stderr, "%s\n", note);
     ccx_graph *g = ccx_cli_load_task(task);
     if (!g) return CCX_EXIT_USAGE;
-    if (g->tensor) {
-        fprintf(stderr, "ccx bench env: error: %s is a tensor graph; the batched environments take "
-                        "scalar graphs only so far (`ccx bench game %s` times the record path)\n",
-                g->task_name, g->task_name);
-        ccx_graph_free(g);
-        return CCX_EXIT_USAGE;
-    }
     if (ccx_graph_n_intermediates(g) == 0) {
         fprintf(stderr, "ccx bench env: error: %s has no intermediate vertices to eliminate\n", g->task_name);
         ccx_graph_free(g);
@@ -335,7 +339,7 @@ int ccx_bench_env(int argc, char **argv) {
 #else
     threads = 1;
 #endif
-    bench_cfg c = {g, backend, seconds, (uint64_t)seed, (int)threads, 0, 0, NULL};
+    bench_cfg c = {g, backend, seconds, (uint64_t)seed, (int)threads, 0, 0, 0, NULL};
     int rc = CCX_EXIT_OK;
     if (out_path && !(c.out = fopen(out_path, "a"))) {
         fprintf(stderr, "ccx bench env: error: cannot open %s for appending\n", out_path);
@@ -358,14 +362,16 @@ int ccx_bench_env(int argc, char **argv) {
         c.peak = ccx_env_peak_bandwidth(probe, desc, sizeof desc);
         ccx_env_destroy(probe);
     }
-    c.degree_sum = mean_degree_sum(g, (uint64_t)seed);
-    char head[512];
+    c.degree_sum = mean_degree_sum(g, (uint64_t)seed, &c.pairs);
+    char head[640], pairs_note[96] = "";
+    if (g->tensor)
+        snprintf(pairs_note, sizeof pairs_note, ", |P|*|S| %.2f (tensor graph: record path)", c.pairs);
     time_t now = time(NULL);
     char date[32];
     strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
     snprintf(head, sizeof head, "# ccx bench env %s: task %s, backend %s, bandwidth reference %s; "
-                                "mean |P|+|S| per elimination %.2f",
-             date, g->task_name, ccx_backend_name(backend), desc, c.degree_sum);
+                                "mean |P|+|S| per elimination %.2f%s",
+             date, g->task_name, ccx_backend_name(backend), desc, c.degree_sum, pairs_note);
     emit(&c, head);
     static const long SWEEP[] = {256, 1024, 4096, 16384, 65536};
     static const char *const MODES[] = {"step", "random", "orders"};

@@ -75,12 +75,9 @@ static void build_template(ccx_env *e, int gi, const ccx_graph *g, const ccx_gam
     if (game) {
         /* records and tables, re-padded from the game's n_pad to the batch's */
         const int N = L->n_pad, gN = game->n_pad, nn = game->n_nodes;
-        int8_t *rtype = ccx_env_rtype(slab, L);
-        uint8_t *rvar = ccx_env_rvar(slab, L);
-        for (int r = 0; r < nn; r++) {
-            memcpy(rtype + (size_t)r * N, game->init_rtype + (size_t)r * gN, (size_t)nn);
-            memcpy(rvar + (size_t)r * N, game->init_rvar + (size_t)r * gN, (size_t)nn);
-        }
+        ccx_rec *rec = ccx_env_rec(slab, L);
+        for (int r = 0; r < nn; r++)
+            memcpy(rec + (size_t)r * N, game->init_rec + (size_t)r * gN, (size_t)nn * sizeof(ccx_rec));
         int32_t *tab = e->tabs + (size_t)gi * L->tab_words;
         for (int x = 0; x < N; x++) {
             tab[2 * x] = x < nn ? game->shape[2 * x] : 1;

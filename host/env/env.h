@@ -45,16 +45,15 @@
  *   off_succs  = n_pad*words          uint32 [n_pad][words]  bit s of row v: v -> s
  *   off_kind   = 2*n_pad*words        uint8  [n_pad]         ccx_node_kind per node
  *   off_header = off_kind + n_pad/4   ccx_env_header (32 bytes)
- *   off_rtype  = off_header + 8 rounded up to a multiple of 32
- *   slab_words = off_rtype without records (128-byte slabs; the tail is zero)
+ *   off_rec    = off_header + 8 rounded up to a multiple of 32
+ *   slab_words = off_rec without records (128-byte slabs; the tail is zero)
  *
  * Batches that hold a tensor graph (records = 1) give every slab the record
- * matrices of game/records.h after that (scalar graphs of a mixed batch keep
- * them zero and play the bitset rule):
+ * matrix of game/records.h after that (scalar graphs of a mixed batch keep
+ * it zero and play the bitset rule):
  *
- *   off_rtype                          int8   [n_pad][n_pad]  type of r -> c
- *   off_rvar   = off_rtype + n_pad^2/4 uint8  [n_pad][n_pad]  primal-dim variant
- *   slab_words = off_rvar + n_pad^2/4
+ *   off_rec                            ccx_rec [n_pad][n_pad]  type, variant of r -> c
+ *   slab_words = off_rec + n_pad^2/2
  *
  * and the graphs' constant tables (shape, pvar_off, pdims) are one int32
  * row of tab_words per graph beside the templates (ccx_rec_tables_of_row).
@@ -146,7 +145,7 @@ typedef struct {
     int32_t off_preds, off_succs, off_kind, off_header; /* in uint32 words */
     int32_t slab_words;                 /* stride between env slabs */
     int32_t records;                    /* 1: slabs carry record matrices */
-    int32_t off_rtype, off_rvar;        /* in uint32 words (records only) */
+    int32_t off_rec;                    /* in uint32 words (the matrix: records only) */
     int32_t tab_words;                  /* per-graph table row (records only; else 0) */
 } ccx_env_layout;
 
@@ -326,10 +325,9 @@ CCX_ENV_INLINE void ccx_env_layout_init(ccx_env_layout *L, int n_envs, int n_gra
     L->off_succs = n_pad * L->words;
     L->off_kind = 2 * n_pad * L->words;
     L->off_header = L->off_kind + n_pad / 4;
-    L->off_rtype = (L->off_header + CCX_ENV_HEADER_WORDS + 31) / 32 * 32;
+    L->off_rec = (L->off_header + CCX_ENV_HEADER_WORDS + 31) / 32 * 32;
     L->records = records != 0;
-    L->off_rvar = L->off_rtype + (records ? n_pad * n_pad / 4 : 0);
-    L->slab_words = L->off_rvar + (records ? n_pad * n_pad / 4 : 0);
+    L->slab_words = L->off_rec + (records ? n_pad * n_pad / 2 : 0);
     L->tab_words = records ? tab_words : 0;
 }
 
@@ -352,11 +350,8 @@ CCX_ENV_INLINE const ccx_env_header *ccx_env_chdr(const uint32_t *slab, const cc
     return (const ccx_env_header *)(const void *)(slab + L->off_header);
 }
 
-CCX_ENV_INLINE int8_t *ccx_env_rtype(uint32_t *slab, const ccx_env_layout *L) {
-    return (int8_t *)(slab + L->off_rtype);
-}
-CCX_ENV_INLINE uint8_t *ccx_env_rvar(uint32_t *slab, const ccx_env_layout *L) {
-    return (uint8_t *)(slab + L->off_rvar);
+CCX_ENV_INLINE ccx_rec *ccx_env_rec(uint32_t *slab, const ccx_env_layout *L) {
+    return (ccx_rec *)(void *)(slab + L->off_rec);
 }
 
 CCX_ENV_INLINE int ccx_env_popcount(uint32_t x) {
@@ -502,16 +497,16 @@ CCX_ENV_DEVICE_INLINE void ccx_env_node_features(const uint32_t *slab, const ccx
     const int kind = ccx_env_ckind(slab, L)[v], N = L->n_pad, tensor = h->tensor && tab;
     const uint32_t *p = slab + L->off_preds + (size_t)v * L->words;
     const uint32_t *s = slab + L->off_succs + (size_t)v * L->words;
-    const int8_t *rtype = tensor ? (const int8_t *)(slab + L->off_rtype) : (const int8_t *)0;
+    ccx_rec *rec = tensor ? (ccx_rec *)(void *)(slab + L->off_rec) : (ccx_rec *)0;
     int in = 0, out = 0, in_g[CCX_REC_GROUPS] = {0, 0, 0}, out_g[CCX_REC_GROUPS] = {0, 0, 0};
     for (int w = 0; w < L->words; w++) {
         in += ccx_env_popcount(p[w]);
         out += ccx_env_popcount(s[w]);
         if (tensor) {
             for (uint32_t b = p[w]; b; b &= b - 1)
-                in_g[ccx_rec_group(rtype[(size_t)(w * 32 + ccx_rec_ctz(b)) * N + v])]++;
+                in_g[ccx_rec_group(rec[(size_t)(w * 32 + ccx_rec_ctz(b)) * N + v].type)]++;
             for (uint32_t b = s[w]; b; b &= b - 1)
-                out_g[ccx_rec_group(rtype[(size_t)v * N + w * 32 + ccx_rec_ctz(b)])]++;
+                out_g[ccx_rec_group(rec[(size_t)v * N + w * 32 + ccx_rec_ctz(b)].type)]++;
         }
     }
     if (!tensor) {
@@ -531,8 +526,7 @@ CCX_ENV_DEVICE_INLINE void ccx_env_node_features(const uint32_t *slab, const ccx
     if (tensor) {
         ccx_rec_tables t = ccx_rec_tables_of_row(tab, N);
         if (kind == CCX_KIND_INTERMEDIATE)
-            cost = ccx_rec_pairs(p, s, L->words, (int8_t *)rtype, (uint8_t *)(slab + L->off_rvar),
-                                 N, &t, v, 0); /* apply = 0: reads only */
+            cost = ccx_rec_pairs(p, s, L->words, rec, N, &t, v, 0); /* apply = 0: reads only */
         if (kind != CCX_KIND_PADDING) elements = (int64_t)t.shape[2 * v] * t.shape[2 * v + 1];
     } else if (kind == CCX_KIND_INTERMEDIATE) {
         cost = (int64_t)in * out;

@@ -58,11 +58,10 @@ static int64_t eliminate_records(uint32_t *slab, const ccx_env_layout *L, const 
                                  int j) {
     const int N = L->n_pad, W = L->words;
     const uint32_t *pj = slab + L->off_preds + (size_t)j * W, *sj = slab + L->off_succs + (size_t)j * W;
-    int8_t *rtype = ccx_env_rtype(slab, L);
-    uint8_t *rvar = ccx_env_rvar(slab, L);
+    ccx_rec *rec = ccx_env_rec(slab, L);
     ccx_rec_tables t = ccx_rec_tables_of_row(tab, N);
-    int64_t c = ccx_rec_pairs(pj, sj, W, rtype, rvar, N, &t, j, 1);
-    ccx_rec_clear(pj, sj, W, rtype, rvar, N, j);
+    int64_t c = ccx_rec_pairs(pj, sj, W, rec, N, &t, j, 1);
+    ccx_rec_clear(pj, sj, W, rec, N, j);
     eliminate(slab, L, j);
     return c;
 }
@@ -120,6 +119,18 @@ static inline void prefetch_members(const uint32_t *state, const ccx_env_layout 
         for (uint32_t bits = sj[w]; bits; bits &= bits - 1)
             __builtin_prefetch(slab + L->off_preds + (size_t)(w * 32 + __builtin_ctz(bits)) * L->words, 1);
     }
+    if (!L->records || !ccx_env_chdr(slab, L)->tensor) return;
+    /* the records the pairs read (p->j, row j) and write (p->s) */
+    const ccx_rec *rec = (const ccx_rec *)(const void *)(slab + L->off_rec);
+    const size_t N = (size_t)L->n_pad;
+    for (size_t c = 0; c < N; c += 32) __builtin_prefetch(rec + (size_t)j * N + c, 1);
+    for (int w = 0; w < L->words && w < 8; w++)
+        for (uint32_t bits = pj[w]; bits; bits &= bits - 1) {
+            const ccx_rec *row = rec + (size_t)(w * 32 + __builtin_ctz(bits)) * N;
+            __builtin_prefetch(row + j, 1);
+            for (int u = 0; u < L->words && u < 8; u++)
+                for (uint32_t sb = sj[u]; sb; sb &= sb - 1) __builtin_prefetch(row + u * 32 + __builtin_ctz(sb), 1);
+        }
 }
 
 /* ---- checked calls ---- */

@@ -27,10 +27,8 @@ static inline int64_t cost_add(int64_t a, int64_t b) { return ccx_rec_cost_add(a
 static int init_records(ccx_game *game, const ccx_graph *g, ccx_error *err) {
     const int N = game->n_pad, nn = game->n_nodes;
     size_t cells = (size_t)N * N, bits = (size_t)N * game->words;
-    game->rtype = calloc(cells, 1);
-    game->rvar = calloc(cells, 1);
-    game->init_rtype = calloc(cells, 1);
-    game->init_rvar = calloc(cells, 1);
+    game->rec = calloc(cells, sizeof(ccx_rec));
+    game->init_rec = calloc(cells, sizeof(ccx_rec));
     game->shape = calloc((size_t)N * 2, sizeof(int32_t));
     game->pvar_off = calloc((size_t)N + 1, sizeof(int32_t));
     game->pdims = malloc((size_t)(g->n_edges + 1) * 2 * sizeof(int32_t));
@@ -39,7 +37,7 @@ static int init_records(ccx_game *game, const ccx_graph *g, ccx_error *err) {
     game->init_costly_preds = calloc(bits, sizeof(uint32_t));
     game->init_costly_succs = calloc(bits, sizeof(uint32_t));
     int *count = calloc((size_t)N + 1, sizeof(int));
-    if (!game->rtype || !game->rvar || !game->init_rtype || !game->init_rvar || !game->shape ||
+    if (!game->rec || !game->init_rec || !game->shape ||
         !game->pvar_off || !game->pdims || !game->costly_preds || !game->costly_succs ||
         !game->init_costly_preds || !game->init_costly_succs || !count) {
         free(count);
@@ -95,8 +93,8 @@ static int init_records(ccx_game *game, const ccx_graph *g, ccx_error *err) {
         for (int i = 0; i < g->n_edges; i++) {
             const ccx_edge *e = &g->edges[i];
             size_t c = (size_t)e->src * N + e->dst;
-            game->init_rtype[c] = e->type;
-            game->init_rvar[c] = (uint8_t)var_of_edge[i];
+            game->init_rec[c].type = e->type;
+            game->init_rec[c].var = (uint8_t)var_of_edge[i];
             if (ccx_sp_costly(e->type)) {
                 set_bit(row(game->init_costly_succs, game, e->src), e->dst);
                 set_bit(row(game->init_costly_preds, game, e->dst), e->src);
@@ -157,13 +155,11 @@ void ccx_game_free(ccx_game *game) {
         free(game->costly_preds);
         free(game->costly_succs);
     }
-    free(game->rtype);
-    free(game->rvar);
+    free(game->rec);
     free(game->shape);
     free(game->pvar_off);
     free(game->pdims);
-    free(game->init_rtype);
-    free(game->init_rvar);
+    free(game->init_rec);
     free(game->init_costly_preds);
     free(game->init_costly_succs);
     memset(game, 0, sizeof *game);
@@ -175,8 +171,7 @@ void ccx_game_reset(ccx_game *game) {
     memcpy(game->succs, game->init_succs, bytes);
     if (game->tensor) {
         size_t cells = (size_t)game->n_pad * game->n_pad;
-        memcpy(game->rtype, game->init_rtype, cells);
-        memcpy(game->rvar, game->init_rvar, cells);
+        memcpy(game->rec, game->init_rec, cells * sizeof(ccx_rec));
         memcpy(game->costly_preds, game->init_costly_preds, bytes);
         memcpy(game->costly_succs, game->init_costly_succs, bytes);
     }
@@ -215,15 +210,15 @@ static inline ccx_rec_tables tables_of(const ccx_game *g) {
 /* The primal dims edge r -> c carries. */
 static inline const int32_t *edge_pdims(const ccx_game *g, int r, int c) {
     ccx_rec_tables t = tables_of(g);
-    return ccx_rec_pdims(&t, g->rvar, g->n_pad, r, c);
+    return ccx_rec_pdims(&t, g->rec, g->n_pad, r, c);
 }
 
 /* The pairs of eliminating node j of a tensor graph (game/records.h): the
  * sum of their costs, and with `apply` the fill-in records. */
 static inline int64_t tensor_pairs(ccx_game *g, int j, int apply) {
     ccx_rec_tables t = tables_of(g);
-    return ccx_rec_pairs(crow(g->preds, g, j), crow(g->succs, g, j), g->words, g->rtype, g->rvar,
-                         g->n_pad, &t, j, apply);
+    return ccx_rec_pairs(crow(g->preds, g, j), crow(g->succs, g, j), g->words, g->rec, g->n_pad,
+                         &t, j, apply);
 }
 
 /* Eliminate node j of a tensor graph: price the pairs and write the fill-in
@@ -255,7 +250,7 @@ static int64_t tensor_eliminate(ccx_game *g, int j) {
             r[jw] &= jmask;
         }
     }
-    ccx_rec_clear(pj, sj, W, g->rtype, g->rvar, N, j);
+    ccx_rec_clear(pj, sj, W, g->rec, N, j);
     memset(row(g->costly_preds, g, j), 0, (size_t)W * sizeof(uint32_t));
     memset(row(g->costly_succs, g, j), 0, (size_t)W * sizeof(uint32_t));
     ccx_eliminate_rows(g->preds, g->succs, W, j);
@@ -293,12 +288,12 @@ int64_t ccx_game_alphagrad_degree(const ccx_game *game, int vertex) {
         for (uint32_t bits = sj[w]; bits; bits &= bits - 1) {
             int s = w * 32 + __builtin_ctz(bits);
             const int32_t *pd = edge_pdims(game, j, s);
-            out += ccx_sp_markowitz_count(game->rtype[(size_t)j * N + s], (int64_t)pd[0] * pd[1],
+            out += ccx_sp_markowitz_count(game->rec[(size_t)j * N + s].type, (int64_t)pd[0] * pd[1],
                                           game->shape + 2 * s);
         }
         for (uint32_t bits = pj[w]; bits; bits &= bits - 1) {
             int p = w * 32 + __builtin_ctz(bits);
-            in += ccx_sp_markowitz_count(game->rtype[(size_t)p * N + j], (int64_t)vs[0] * vs[1], vs);
+            in += ccx_sp_markowitz_count(game->rec[(size_t)p * N + j].type, (int64_t)vs[0] * vs[1], vs);
         }
     }
     return out * in;

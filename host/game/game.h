@@ -12,7 +12,7 @@
  *       then every edge into and out of j is removed.
  *
  *   tensor graphs: a dense padded record matrix beside the bitsets, row =
- *   source, column = target: rtype (the sparsity type) and rvar (which of
+ *   source, column = target (game/records.h): type (the sparsity type) and var (which of
  *   the source's primal dims the record carries). A record's out dims are
  *   always its target's shape (fill-in copies them from an edge into the
  *   same target), and its primal dims one of the few its source's original
@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "game/records.h"
 #include "graph/graph.h"
 #include "util/error.h"
 
@@ -69,8 +70,8 @@ typedef struct {
     int64_t cost;         /* accumulated cost of this episode */
     /* ---- the record path (tensor graphs; NULL / 0 on scalar graphs) ---- */
     int tensor;
-    int8_t *rtype;        /* [n_pad][n_pad] type of edge r -> c (row r = source), 0 = none */
-    uint8_t *rvar;        /* [n_pad][n_pad] the record's primal dims: variant rvar of r */
+    ccx_rec *rec;         /* [n_pad][n_pad] edge r -> c (row r = source): type (0 = none)
+                             and primal-dim variant var of r (game/records.h) */
     int32_t *shape;       /* [n_pad][2] record dims of each node (its in-edges' out dims) */
     int32_t *pvar_off;    /* [n_pad + 1] node r's primal-dim variants: pdims[pvar_off[r]..] */
     int32_t *pdims;       /* [variants][2] */
@@ -79,8 +80,7 @@ typedef struct {
      * original costly record, so the edge's type is costly whatever the
      * order (set-determined). On scalar graphs these alias preds/succs. */
     uint32_t *costly_preds, *costly_succs;
-    int8_t *init_rtype;
-    uint8_t *init_rvar;
+    ccx_rec *init_rec;
     uint32_t *init_costly_preds, *init_costly_succs;
 } ccx_game;
 

@@ -5,10 +5,11 @@
  * functions here are __device__ under nvcc and plain inline C elsewhere.
  *
  * A tensor graph's state is the bitset adjacency of game/eliminate.h plus a
- * dense padded record matrix, row = source, column = target:
- *   rtype [N][N] int8   sparsity type of edge r -> c (0: no edge)
- *   rvar  [N][N] uint8  which of source r's primal-dim variants the record
- *                       carries: pdims[pvar_off[r] + rvar[r][c]]
+ * dense padded record matrix rec [N][N] of ccx_rec, row = source, column =
+ * target (type and variant side by side: one cache line per record):
+ *   type  int8   sparsity type of edge r -> c (0: no edge)
+ *   var   uint8  which of source r's primal-dim variants the record carries:
+ *                pdims[pvar_off[r] + var]
  * and three per-graph tables that never change during a game:
  *   shape    [N][2]     record dims of each node (its in-edges' out dims)
  *   pvar_off [N + 1]    start of node r's primal-dim variants in pdims
@@ -31,6 +32,12 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* One record cell. */
+typedef struct {
+    int8_t type;
+    uint8_t var;
+} ccx_rec;
 
 typedef struct {
     const int32_t *shape;    /* [N][2] */
@@ -57,21 +64,24 @@ CCX_SP_FN int ccx_rec_ctz(uint32_t x) {
 }
 
 /* The primal dims edge r -> c carries. */
-CCX_SP_FN const int32_t *ccx_rec_pdims(const ccx_rec_tables *t, const uint8_t *rvar, int N,
+CCX_SP_FN const int32_t *ccx_rec_pdims(const ccx_rec_tables *t, const ccx_rec *rec, int N,
                                        int r, int c) {
-    return t->pdims + 2 * (t->pvar_off[r] + rvar[(size_t)r * N + c]);
+    return t->pdims + 2 * (t->pvar_off[r] + rec[(size_t)r * N + c].var);
 }
 
 /* One pair p -> j -> s: its cost, and with apply its fill-in record. */
-CCX_SP_FN int64_t ccx_rec_pair(int8_t *rtype, uint8_t *rvar, int N, const ccx_rec_tables *t,
-                               int p, int j, int s, int apply) {
+CCX_SP_FN int64_t ccx_rec_pair(ccx_rec *rec, int N, const ccx_rec_tables *t, int p, int j,
+                               int s, int apply) {
     const size_t pj = (size_t)p * N + j, js = (size_t)j * N + s, ps = (size_t)p * N + s;
-    const int ti = rtype[pj], to = rtype[js];
-    int64_t c = ccx_sp_pair_cost(ti, to, t->shape + 2 * s, ccx_rec_pdims(t, rvar, N, j, s),
-                                 ccx_rec_pdims(t, rvar, N, p, j));
+    const ccx_rec in = rec[pj];
+    const int to = rec[js].type;
+    int64_t c = ccx_sp_pair_cost(in.type, to, t->shape + 2 * s, ccx_rec_pdims(t, rec, N, j, s),
+                                 t->pdims + 2 * (t->pvar_off[p] + in.var));
     if (apply) {
-        rtype[ps] = (int8_t)ccx_sp_add(rtype[ps], ccx_sp_mul(ti, to));
-        rvar[ps] = rvar[pj];
+        ccx_rec fill;
+        fill.type = (int8_t)ccx_sp_add(rec[ps].type, ccx_sp_mul(in.type, to));
+        fill.var = in.var;
+        rec[ps] = fill;
     }
     return c;
 }
@@ -84,8 +94,8 @@ CCX_SP_FN int64_t ccx_rec_cost_add(int64_t a, int64_t b) {
 
 /* All pairs of eliminating j, successors outer: the total cost, and with
  * apply the fill-in records. pj, sj: the bitset rows P(j), S(j) of W words. */
-CCX_SP_FN int64_t ccx_rec_pairs(const uint32_t *pj, const uint32_t *sj, int W, int8_t *rtype,
-                                uint8_t *rvar, int N, const ccx_rec_tables *t, int j, int apply) {
+CCX_SP_FN int64_t ccx_rec_pairs(const uint32_t *pj, const uint32_t *sj, int W, ccx_rec *rec,
+                                int N, const ccx_rec_tables *t, int j, int apply) {
     int64_t cost = 0;
     for (int ws = 0; ws < W; ws++)
         for (uint32_t sb = sj[ws]; sb; sb &= sb - 1) {
@@ -93,25 +103,18 @@ CCX_SP_FN int64_t ccx_rec_pairs(const uint32_t *pj, const uint32_t *sj, int W, i
             for (int wp = 0; wp < W; wp++)
                 for (uint32_t pb = pj[wp]; pb; pb &= pb - 1)
                     cost = ccx_rec_cost_add(
-                        cost, ccx_rec_pair(rtype, rvar, N, t, wp * 32 + ccx_rec_ctz(pb), j, s, apply));
+                        cost, ccx_rec_pair(rec, N, t, wp * 32 + ccx_rec_ctz(pb), j, s, apply));
         }
     return cost;
 }
 
 /* Clear the records of j's edges (p -> j for p in P(j), j -> s for s in S(j)). */
-CCX_SP_FN void ccx_rec_clear(const uint32_t *pj, const uint32_t *sj, int W, int8_t *rtype,
-                             uint8_t *rvar, int N, int j) {
+CCX_SP_FN void ccx_rec_clear(const uint32_t *pj, const uint32_t *sj, int W, ccx_rec *rec, int N,
+                             int j) {
+    const ccx_rec none = {0, 0};
     for (int w = 0; w < W; w++) {
-        for (uint32_t b = pj[w]; b; b &= b - 1) {
-            const size_t c = (size_t)(w * 32 + ccx_rec_ctz(b)) * N + j;
-            rtype[c] = 0;
-            rvar[c] = 0;
-        }
-        for (uint32_t b = sj[w]; b; b &= b - 1) {
-            const size_t c = (size_t)j * N + w * 32 + ccx_rec_ctz(b);
-            rtype[c] = 0;
-            rvar[c] = 0;
-        }
+        for (uint32_t b = pj[w]; b; b &= b - 1) rec[(size_t)(w * 32 + ccx_rec_ctz(b)) * N + j] = none;
+        for (uint32_t b = sj[w]; b; b &= b - 1) rec[(size_t)j * N + w * 32 + ccx_rec_ctz(b)] = none;
     }
 }
 

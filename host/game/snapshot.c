@@ -6,18 +6,18 @@
  *
  * Layout: int64 remaining, int64 cost, then the graph part: preds and succs
  * rows, kinds, and on tensor graphs the costly rows and the record rows
- * (rtype, rvar). Only the n_nodes rows of each matrix are stored (the rows
+ * (rec). Only the n_nodes rows of each matrix are stored (the rows
  * of padding nodes are always zero). */
 #include <string.h>
 
 #include "game/game.h"
 
 static size_t bit_rows(const ccx_game *g) { return (size_t)g->n_nodes * g->words * sizeof(uint32_t); }
-static size_t rec_rows(const ccx_game *g) { return (size_t)g->n_nodes * g->n_pad; }
+static size_t rec_rows(const ccx_game *g) { return (size_t)g->n_nodes * g->n_pad * sizeof(ccx_rec); }
 
 static size_t graph_part_size(const ccx_game *g) {
     size_t n = 2 * bit_rows(g) + (size_t)g->n_nodes;
-    if (g->tensor) n += 2 * bit_rows(g) + 2 * rec_rows(g);
+    if (g->tensor) n += 2 * bit_rows(g) + rec_rows(g);
     return n;
 }
 
@@ -34,8 +34,7 @@ static int pieces(const ccx_game *g, const void *ptr[7], size_t size[7]) {
     if (g->tensor) {
         ptr[n] = g->costly_preds; size[n++] = bit_rows(g);
         ptr[n] = g->costly_succs; size[n++] = bit_rows(g);
-        ptr[n] = g->rtype; size[n++] = rec_rows(g);
-        ptr[n] = g->rvar; size[n++] = rec_rows(g);
+        ptr[n] = g->rec; size[n++] = rec_rows(g);
     }
     return n;
 }

@@ -353,10 +353,6 @@ static int load_tasks(ccx_trainer *t, ccx_run_task_info *info, ccx_error *err) {
         for (int j = 0; j < k; j++)
             if (strcmp(t->task[j].name, tk->name) == 0)
                 return ccx_error_set(err, "run.tasks: %s is listed twice", tk->name);
-        if (tk->graph->tensor)
-            return ccx_error_set(err, "run.tasks: %s is a tensor graph; training plays the batched "
-                                      "environments, which take scalar graphs only so far (search "
-                                      "it with `ccx search %s`)", tk->name, tk->name);
         tk->n_intermediates = ccx_graph_n_intermediates(tk->graph);
         if (tk->n_intermediates < 1)
             return ccx_error_set(err, "run.tasks: %s has no intermediate vertex to eliminate",
