@@ -24,13 +24,17 @@ module (outputs(*inputs), jacobian(*inputs)) instead, and for each size in
 jacfwd and jacrev of outputs() and of each order's jacobian() on that many
 points from the task's DOMAIN (configs/tasks/TASK.py), POINTS points per
 pass (default 16384: 16384 calls of one point, 16 of 1024). Its rows also
-give the order's model cost and the multiplications the module performs.
+give the order's model cost, the multiplications the module performs and
+XLA's own flop estimate per point; --profile adds each method's three most
+expensive XLA operations, --count-only prints only cost and multiplications
+(with --steps, every elimination where the two differ).
 Order names `alphagrad` (AlphaGrad's best published order of a paper task)
 and `best` (results/orders/TASK_sa.json) are understood.
 
     scripts/bench_jacobian_jax.py RoeFlux_1d RobotArm_6DOF --points 1000000
     scripts/bench_jacobian_jax.py --ccx build/ccx --orders forward,reverse,markowitz,best.json TASK
     scripts/bench_jacobian_jax.py --platform cpu --orders forward,reverse,markowitz,alphagrad,best f
+    scripts/bench_jacobian_jax.py --count-only --steps --orders reverse,best Perceptron
 
 Needs jax (pip install jax; jax[cuda12] on a GPU machine). JAX picks its
 default backend (GPU when present); --platform cpu forces the CPU.
@@ -65,7 +69,7 @@ def load_module(path, name):
     return mod
 
 
-def order_spec(task, order, tmp):
+def order_spec(task, order):
     """ORDER for ccx codegen: `alphagrad` is AlphaGrad's best published order
     of a paper task (tests/data/alphagrad/TASK.json), `best` ccx's committed
     search result (results/orders/TASK_sa.json); anything else as given."""
@@ -86,10 +90,15 @@ def tensor_points(task, mod, n, rng):
     import jax
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import export_tasks
-    try:
-        tmod = export_tasks.load(task)
+    tmod = None
+    if task.isidentifier():  # a paper task (configs/tasks/TASK.py), not a path
+        try:
+            tmod = export_tasks.load(task)
+        except ImportError:
+            pass
+    if tmod is not None and hasattr(tmod, "DOMAIN"):
         draw = lambda: export_tasks.sample_args(tmod, rng)  # noqa: E731
-    except ImportError:
+    else:
         draw = lambda: [rng.uniform(0.5, 1.5, s) for _, s in mod.INPUTS]  # noqa: E731
     jr = jax.jit(jax.jacrev(mod.outputs, argnums=tuple(range(len(mod.INPUTS)))))
     pts = []
@@ -117,6 +126,10 @@ def bench_tensor(task, mods, args):
             c, n = m.COST, m.multiplications()
             out.append(f"  {os.path.basename(order):<22} cost {c:>7} mults {n:>7} "
                        f"ratio {n / c if c else float('nan'):6.2f}")
+            if args.steps:  # the eliminations where the two differ
+                for v, prim, model, real in m.steps():
+                    if model != real:
+                        out.append(f"      v{v:<5} {prim:<20} model {model:>6} real {real:>6}")
         return out
     argn = tuple(range(len(m0.INPUTS)))
     batches = [int(b) for b in args.batches.split(",")]
@@ -130,8 +143,9 @@ def bench_tensor(task, mods, args):
            f"model's multiplications, mults = the module's) points/pass={args.points} in calls "
            f"of b points",
            f"  {'method':<22} {'cost':>7} {'mults':>7} " +
-           " ".join(f"{'b=' + str(b):>10} {'(med)':>9}" for b in batches) + f" {'max|dJ|':>9}"]
-    ref = None
+           " ".join(f"{'b=' + str(b):>10} {'(med)':>9}" for b in batches) +
+           f" {'max|dJ|':>9} {'xla flop/pt':>11}"]
+    ref, profiles = None, []
     for label, cost, mults, fn in methods:
         cells, diff = [], 0.0
         for b in batches:
@@ -144,6 +158,11 @@ def bench_tensor(task, mods, args):
                 if ref is None:
                     ref = leaves
                 diff = max(float(np.max(np.abs(a - r))) for a, r in zip(leaves, ref))
+                xla = fn.lower(*xb).compile().cost_analysis()  # XLA's own estimate
+                xla = xla[0] if isinstance(xla, list) else xla
+                flops = float(xla.get("flops", float("nan"))) / b
+                if args.profile:
+                    profiles.append(f"    {label}: " + profile_top(fn, xb, 10))
             calls = max(1, args.points // b)
             times = []
             for _ in range(args.reps):
@@ -157,8 +176,43 @@ def bench_tensor(task, mods, args):
             print(f"  {task} {label} batch {b}: compile {compile_s:.1f} s, "
                   f"{cells[-1][1]:.0f} ns/point", file=sys.stderr, flush=True)
         out.append(f"  {label:<22} {cost:>7} {mults:>7} " +
-                   " ".join(f"{c[0]:>10.0f} {c[1]:>9.0f}" for c in cells) + f" {diff:>9.1e}")
+                   " ".join(f"{c[0]:>10.0f} {c[1]:>9.0f}" for c in cells) +
+                   f" {diff:>9.1e} {flops:>11.0f}")
+    if profiles:
+        out.append(f"  XLA ops taking the most time at b={max(batches)} (us per call, jax.profiler):")
+        out += profiles
     return out
+
+
+def profile_top(fn, xb, calls, n=3):
+    """The n XLA operations of fn that take the most time over `calls` calls
+    (jax.profiler trace of the CPU thunks), as 'name us/call' pairs."""
+    import collections
+    import jax
+    try:
+        from jax.profiler import ProfileData
+    except ImportError:
+        return "(this JAX has no jax.profiler.ProfileData)"
+    d = tempfile.mkdtemp(prefix="ccx-jaxprof-")
+    try:
+        with jax.profiler.trace(d):
+            for _ in range(calls):
+                r = fn(*xb)
+            jax.block_until_ready(r)
+        total = collections.Counter()
+        for root, _, files in os.walk(d):
+            for name in files:
+                if name.endswith(".xplane.pb"):
+                    for plane in ProfileData.from_file(os.path.join(root, name)).planes:
+                        for line in plane.lines:
+                            if "XLAEigen" not in line.name:  # the threads that run XLA ops
+                                continue
+                            for ev in line.events:
+                                if not ev.name.startswith("ThunkExecutor"):
+                                    total[ev.name] += ev.duration_ns
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return ", ".join(f"{k} {v / 1e3 / calls:.0f}" for k, v in total.most_common(n))
 
 
 def main():
@@ -179,6 +233,12 @@ def main():
     ap.add_argument("--count-only", action="store_true",
                     help="graph files: print each order's model cost and the multiplications "
                          "its module performs, without timing anything")
+    ap.add_argument("--steps", action="store_true",
+                    help="with --count-only: also list each elimination whose model cost and "
+                         "real multiplications differ (vertex, primitive, both)")
+    ap.add_argument("--profile", action="store_true",
+                    help="graph files: also list each method's three most expensive XLA "
+                         "operations at the largest batch (jax.profiler)")
     ap.add_argument("--platform", choices=["cpu", "gpu"], help="force a JAX platform")
     ap.add_argument("--out", help="also append the table to this file")
     args = ap.parse_args()
@@ -209,7 +269,7 @@ def main():
             mods = {}
             for i, order in enumerate(orders or ["reverse"]):
                 path = os.path.join(tmp, f"m{len(mods)}_{i}.py")
-                subprocess.run([ccx, "codegen", task, "--order", order_spec(task, order, tmp),
+                subprocess.run([ccx, "codegen", task, "--order", order_spec(task, order),
                                 "--lang", "jax", "-o", path], check=True, stderr=subprocess.DEVNULL)
                 mods[order] = load_module(path, f"ccx_jax_{i}")
             m0 = next(iter(mods.values()))
