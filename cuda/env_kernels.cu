@@ -387,7 +387,12 @@ __global__ void k_observe(const uint32_t *state, ccx_env_layout L, const uint8_t
             for (int k = 0; k < CCX_OBS_FEATURES; k++) out[(size_t)v * CCX_OBS_FEATURES + k] = f[k];
         }
     }
-    if (adjacency) {
+    if (adjacency && L.records && ccx_env_chdr(slab, &L)->tensor) {
+        // tensor graphs: 1 + the edge's type group, byte by byte
+        uint8_t *adj = adjacency + (size_t)i * L.n_pad * L.n_pad;
+        for (int q = threadIdx.x; q < L.n_pad * L.n_pad; q += blockDim.x)
+            adj[q] = ccx_env_adjacency_value(slab, &L, 1, q / L.n_pad, q % L.n_pad);
+    } else if (adjacency) {
         const uint32_t *succs = slab + L.off_succs;
         uint8_t *adj = adjacency + (size_t)i * L.n_pad * L.n_pad;
         const int chunks = L.n_pad / 16;  // 16 columns = one uint4 store

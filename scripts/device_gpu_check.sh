@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# GPU checks of the batched environments (issue 3), for the lent GPU machine
+# GPU checks of the batched environments (issues 3 and 14: scalar and tensor
+# graphs), for the lent GPU machine
 # (../shared/DEVICE.md). Two steps:
 #
 #   scripts/device_gpu_check.sh --prepare
@@ -73,11 +74,14 @@ SAN=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer
 stage memcheck ${CCX_MEMCHECK_S:-300} "$SAN" --tool memcheck --error-exitcode 97 --leak-check full \
     "$DIST/ccx_tests" --gtest_filter='EnvCuda.*'
 stage racecheck ${CCX_RACECHECK_S:-120} "$SAN" --tool racecheck --error-exitcode 97 \
-    "$DIST/ccx_tests" --gtest_filter='EnvCuda.MatchesCpuOnMixedBatch'
+    "$DIST/ccx_tests" --gtest_filter='EnvCuda.MatchesCpuOnMixedBatch:EnvCuda.TensorGraphsMatchCpu'
 stage synccheck ${CCX_SYNCCHECK_S:-120} "$SAN" --tool synccheck --error-exitcode 97 \
-    "$DIST/ccx_tests" --gtest_filter='EnvCuda.MatchesCpuOnMixedBatch'
+    "$DIST/ccx_tests" --gtest_filter='EnvCuda.MatchesCpuOnMixedBatch:EnvCuda.TensorGraphsMatchCpu'
 rm -f "$OUT/env_cuda.txt"
 stage bench 240 "$DIST/ccx" bench env --backend cuda --task RoeFlux_1d --sweep --seconds 0.5 \
+    --out "$OUT/env_cuda.txt"
+# the record path (tensor graphs, issue 14): target >= 2e8 eliminations/s at the best batch
+stage bench_tensor 240 "$DIST/ccx" bench env --backend cuda --task RoeFlux_3d --sweep --seconds 0.5 \
     --out "$OUT/env_cuda.txt"
 
 if ((${#failed[@]})); then

@@ -219,6 +219,43 @@ TEST(EnvTensor, RandomTensorProgramsMatchTheSingleGame) {
     }
 }
 
+// The adjacency observation carries 1 + the edge's type group on tensor
+// graphs (1 on scalar ones), at exactly the edges of the single game.
+TEST(EnvTensor, AdjacencyCarriesTheTypeGroup) {
+    Graphs gs;
+    gs.add(named_task("Encoder"));
+    gs.add(load_task("RobotArm_6DOF"));
+    EnvRunner r(CCX_BACKEND_CPU, gs.ptrs, 2);
+    ASSERT_TRUE(r.env) << r.msg;
+    std::mt19937 rng(5);
+    std::vector<int32_t> o0 = random_order(gs.ptrs[0], rng), o1 = random_order(gs.ptrs[1], rng);
+    Game g0(gs.ptrs[0]), g1(gs.ptrs[1]);
+    const int NP = r.L().n_pad;
+    int seen[4] = {0, 0, 0, 0};
+    for (size_t t = 0; t < 20; t++) {
+        ASSERT_EQ(r.step({o0[t], o1[t]}), 0) << r.msg;
+        ccx_game_step(&g0.g, o0[t]);
+        ccx_game_step(&g1.g, o1[t]);
+        std::vector<uint8_t> adj;
+        ASSERT_EQ(r.observe(nullptr, &adj), 0) << r.msg;
+        for (int b = 0; b < 2; b++) {
+            const ccx_game &g = b ? g1.g : g0.g;
+            for (int i = 0; i < NP; i++)
+                for (int k = 0; k < NP; k++) {
+                    uint8_t want = 0;
+                    if (i < g.n_pad && k < g.n_pad &&
+                        (g.succs[(size_t)i * g.words + (k >> 5)] >> (k & 31) & 1u))
+                        want = g.tensor ? (uint8_t)(1 + ccx_rec_group(g.rec[(size_t)i * g.n_pad + k].type)) : 1;
+                    ASSERT_EQ(adj[((size_t)b * NP + i) * NP + k], want) << b << " " << i << "->" << k;
+                    seen[want]++;
+                }
+        }
+    }
+    EXPECT_GT(seen[1], 0);
+    EXPECT_GT(seen[2], 0);
+    EXPECT_GT(seen[3], 0);
+}
+
 // A scalar-only batch has no records: its layout is the one it always had.
 TEST(EnvTensor, ScalarBatchesCarryNoRecords) {
     GraphPtr g = load_task("RoeFlux_1d");

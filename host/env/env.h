@@ -92,8 +92,11 @@
  *           costly, pure structure) * CCX_OBS_DEGREE_SCALE
  *     15-17 out-edges by type group * CCX_OBS_DEGREE_SCALE
  *           (scalar edges are dense: 12 = 5 and 15 = 6 on scalar graphs)
- *   adjacency uint8   [n][n_pad][n_pad]   [i][k] = 1 iff edge i -> k (row =
- *           source, column = destination: the succs bitsets), else 0
+ *   adjacency uint8   [n][n_pad][n_pad]   [i][k] != 0 iff edge i -> k (row =
+ *           source, column = destination: the succs bitsets), else 0; the
+ *           value is 1 + the edge's type group (game/records.h: 1 dense,
+ *           2 sparse but costly, 3 pure structure), so 1 on scalar graphs.
+ *           The networks read it as present / absent (!= 0)
  *   legal mask uint8  [n][n_pad]          [i] = 1 iff node i is a legal action
  *           (the same as features[..][i][2])
  *
@@ -537,6 +540,17 @@ CCX_ENV_DEVICE_INLINE void ccx_env_node_features(const uint32_t *slab, const ccx
         f[12 + k] = (float)in_g[k] * CCX_OBS_DEGREE_SCALE;
         f[15 + k] = (float)out_g[k] * CCX_OBS_DEGREE_SCALE;
     }
+}
+
+/* The adjacency observation's value of an edge r -> c (1 + type group;
+ * 1 on scalar graphs), 0 if there is none. */
+CCX_ENV_DEVICE_INLINE uint8_t ccx_env_adjacency_value(const uint32_t *slab, const ccx_env_layout *L,
+                                               int tensor, int r, int c) {
+    const uint32_t *s = slab + L->off_succs + (size_t)r * L->words;
+    if (!((s[c >> 5] >> (c & 31)) & 1u)) return 0;
+    if (!tensor) return 1;
+    const ccx_rec *rec = (const ccx_rec *)(const void *)(slab + L->off_rec);
+    return (uint8_t)(1 + ccx_rec_group(rec[(size_t)r * L->n_pad + c].type));
 }
 
 /* Position of the n-th (0-based) set bit of x; n < popcount(x). */

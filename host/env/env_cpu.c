@@ -346,6 +346,12 @@ static int cpu_observe(ccx_env *e, const int32_t *ids, int n, float *features,
         }
         if (adjacency) {
             uint8_t *adj = adjacency + (size_t)i * L->n_pad * L->n_pad;
+            if (L->records && ccx_env_chdr(slab, L)->tensor) {
+                for (int v = 0; v < L->n_pad; v++)
+                    for (int k = 0; k < L->n_pad; k++)
+                        adj[(size_t)v * L->n_pad + k] = ccx_env_adjacency_value(slab, L, 1, v, k);
+                continue;
+            }
             for (int v = 0; v < L->n_pad; v++) {
                 const uint32_t *s = slab + L->off_succs + (size_t)v * L->words;
                 uint8_t *row = adj + (size_t)v * L->n_pad;
