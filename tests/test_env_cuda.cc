@@ -279,16 +279,6 @@ void exercise(Twin &t, uint64_t seed) {
     t.same_state("after refusals");
 }
 
-struct Graphs {
-    std::vector<GraphPtr> owned;
-    std::vector<const ccx_graph *> ptrs;
-    void add(GraphPtr g) {
-        ASSERT_TRUE(g);
-        ptrs.push_back(g.get());
-        owned.push_back(std::move(g));
-    }
-};
-
 TEST(EnvCuda, MatchesCpuOnMixedBatch) {
     REQUIRE_DEVICE();
     Graphs gs;

@@ -15,25 +15,6 @@
 
 namespace {
 
-struct Graphs {
-    std::vector<GraphPtr> owned;
-    std::vector<const ccx_graph *> ptrs;
-    void add(GraphPtr g) {
-        ASSERT_TRUE(g);
-        ptrs.push_back(g.get());
-        owned.push_back(std::move(g));
-    }
-};
-
-struct Game {
-    ccx_game g;
-    explicit Game(const ccx_graph *graph) {
-        ccx_error err;
-        EXPECT_EQ(ccx_game_init(&g, graph, &err), 0) << err.msg;
-    }
-    ~Game() { ccx_game_free(&g); }
-};
-
 // Features 10-17 of node v of an env against the single game in the same
 // state: the cost now, the shape, and the edge groups summing to the degrees.
 void check_features(const float *f, const ccx_game &game, int v, const std::string &where) {

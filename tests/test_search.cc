@@ -36,15 +36,6 @@ GraphPtr Gen(int inputs, int intermediates, int outputs, uint64_t seed) {
     return g;
 }
 
-struct Game {
-    ccx_game g;
-    explicit Game(const ccx_graph *graph) {
-        ccx_error err;
-        EXPECT_EQ(ccx_game_init(&g, graph, &err), 0) << err.msg;
-    }
-    ~Game() { ccx_game_free(&g); }
-};
-
 // Exhaustive search over eliminated sets. Intermediates are indexed 0..m-1
 // (vert[i] is the vertex number); for every set S (bit i = vert[i]):
 //   reach[S] = least cost of eliminating exactly S first,

@@ -6,7 +6,12 @@
 #include <memory>
 #include <string>
 
+#include <vector>
+
+#include <gtest/gtest.h>
+
 extern "C" {
+#include "game/game.h"
 #include "graph/graph.h"
 #include "lang/task.h"
 }
@@ -48,5 +53,26 @@ inline GraphPtr load_graph(const std::string &path, ccx_error *err = nullptr) {
 inline GraphPtr load_alphagrad(const std::string &task) {
     return load_graph(data_path("alphagrad/" + task + ".json"));
 }
+
+// A list of graphs a test owns, with the pointers the C APIs take.
+struct Graphs {
+    std::vector<GraphPtr> owned;
+    std::vector<const ccx_graph *> ptrs;
+    void add(GraphPtr g) {
+        ASSERT_TRUE(g);
+        ptrs.push_back(g.get());
+        owned.push_back(std::move(g));
+    }
+};
+
+// A single game (the reference) on a graph, freed on scope exit.
+struct Game {
+    ccx_game g;
+    explicit Game(const ccx_graph *graph) {
+        ccx_error err;
+        EXPECT_EQ(ccx_game_init(&g, graph, &err), 0) << err.msg;
+    }
+    ~Game() { ccx_game_free(&g); }
+};
 
 #endif
