@@ -5,7 +5,11 @@
  * of the elimination game depends only on the set, env.h), so a sample is
  * words + n_pad + 2 four-byte words whatever the graph; the trainer
  * rebuilds the states with ccx_replay_set_states (which uses
- * ccx_env_set_state_from_eliminated_set).
+ * ccx_env_set_state_from_eliminated_set). On tensor graphs the records also
+ * depend on the order: a rebuilt state has the edges of the state the search
+ * saw but the record types of the increasing order, so its observation (the
+ * cost and edge-group features) can differ a little from the one the policy
+ * target was searched on; the targets themselves are exact.
  *
  * File (little-endian):
  *   "CCXRPLY1"  8 bytes
