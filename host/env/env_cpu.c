@@ -328,6 +328,14 @@ static int cpu_legal_mask(ccx_env *e, const int32_t *ids, int n, uint8_t *mask, 
     return 0;
 }
 
+/* 8 bits -> 8 bytes of 0/1, bit k in byte k (little endian): each byte
+ * keeps its own bit of the replicated value, then +0x7f carries a set bit
+ * into the byte's top bit. */
+static inline uint64_t spread_bits(uint32_t b8) {
+    uint64_t x = ((uint64_t)b8 * 0x0101010101010101ull) & 0x8040201008040201ull;
+    return ((x + 0x7f7f7f7f7f7f7f7full) >> 7) & 0x0101010101010101ull;
+}
+
 static int cpu_observe(ccx_env *e, const int32_t *ids, int n, float *features,
                        uint8_t *adjacency, unsigned flags, ccx_error *err) {
     int r = checked(e, CCX_ENV_OP_OBSERVE, flags, n, ids, 0, err);
@@ -346,16 +354,21 @@ static int cpu_observe(ccx_env *e, const int32_t *ids, int n, float *features,
         }
         if (adjacency) {
             uint8_t *adj = adjacency + (size_t)i * L->n_pad * L->n_pad;
-            if (L->records && ccx_env_chdr(slab, L)->tensor) {
-                for (int v = 0; v < L->n_pad; v++)
-                    for (int k = 0; k < L->n_pad; k++)
-                        adj[(size_t)v * L->n_pad + k] = ccx_env_adjacency_value(slab, L, 1, v, k);
-                continue;
-            }
+            const int tensor = L->records && ccx_env_chdr(slab, L)->tensor;
             for (int v = 0; v < L->n_pad; v++) {
                 const uint32_t *s = slab + L->off_succs + (size_t)v * L->words;
                 uint8_t *row = adj + (size_t)v * L->n_pad;
-                for (int k = 0; k < L->n_pad; k++) row[k] = (uint8_t)((s[k >> 5] >> (k & 31)) & 1u);
+                for (int w = 0; w < L->words; w++)
+                    for (int q = 0; q < 4; q++) {
+                        uint64_t bytes = spread_bits((s[w] >> (8 * q)) & 0xffu);
+                        memcpy(row + w * 32 + q * 8, &bytes, 8);
+                    }
+                if (tensor) /* the edges' type groups (ccx_env_adjacency_value) */
+                    for (int w = 0; w < L->words; w++)
+                        for (uint32_t bits = s[w]; bits; bits &= bits - 1) {
+                            int k = w * 32 + __builtin_ctz(bits);
+                            row[k] = ccx_env_adjacency_value(slab, L, 1, v, k);
+                        }
             }
         }
     }

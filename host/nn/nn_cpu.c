@@ -129,6 +129,9 @@ void ccx_nn_edge_codes(uint8_t *code, const uint8_t *adj, const uint8_t *live, i
     }
 }
 
+/* The largest N a forward takes (model.h: config n_pad <= 4096). */
+#define CCX_NN_MAX_EMBED_N 4096
+
 /* features [B, N, F], adj [B, N, N], live [B, N] -> E [B, N, 3G], G = F + K
  * (no gradient: these are inputs) */
 void ccx_nn_embed_inputs(float *E, const float *features, const uint8_t *adj,
@@ -148,23 +151,44 @@ void ccx_nn_embed_inputs(float *E, const float *features, const uint8_t *adj,
             }
         }
         const uint8_t *a = adj + (size_t)b * N * N, *lv = live + (size_t)b * N;
+        /* one pass over the adjacency rows (contiguous): edge r -> c adds g_c
+         * to r's out-sum and g_r to c's in-sum. Each sum still runs over its
+         * neighbours in increasing order, so the floats are those of the
+         * column-by-column definition. */
+        int nin[CCX_NN_MAX_EMBED_N], nout[CCX_NN_MAX_EMBED_N];
         for (int i = 0; i < N; i++) {
-            float *ein = Eb + (size_t)i * 3 * G + G, *eout = ein + G;
-            memset(ein, 0, 2 * (size_t)G * sizeof(float));
-            int nin = 0, nout = 0;
-            for (int j = 0; j < N; j++) {
-                if (!lv[j]) continue;
-                const float *gj = Eb + (size_t)j * 3 * G;
-                if (a[(size_t)j * N + i]) {
-                    nin++;
-                    for (int k = 0; k < G; k++) ein[k] += gj[k];
+            memset(Eb + (size_t)i * 3 * G + G, 0, 2 * (size_t)G * sizeof(float));
+            nin[i] = nout[i] = 0;
+        }
+        for (int r = 0; r < N; r++) {
+            const uint8_t *row = a + (size_t)r * N;
+            float *eout_r = Eb + (size_t)r * 3 * G + 2 * G;
+            const float *gr = Eb + (size_t)r * 3 * G;
+            for (int c = 0; c < N; c++) {
+                if ((c & 7) == 0 && c + 8 <= N) { /* sparse rows: skip 8 empty columns at once */
+                    uint64_t eight;
+                    memcpy(&eight, row + c, 8);
+                    if (!eight) {
+                        c += 7;
+                        continue;
+                    }
                 }
-                if (a[(size_t)i * N + j]) {
-                    nout++;
-                    for (int k = 0; k < G; k++) eout[k] += gj[k];
+                if (!row[c]) continue;
+                if (lv[c]) {
+                    const float *gc = Eb + (size_t)c * 3 * G;
+                    nout[r]++;
+                    for (int k = 0; k < G; k++) eout_r[k] += gc[k];
+                }
+                if (lv[r]) {
+                    float *ein_c = Eb + (size_t)c * 3 * G + G;
+                    nin[c]++;
+                    for (int k = 0; k < G; k++) ein_c[k] += gr[k];
                 }
             }
-            float sin = nin ? 1.0f / (float)nin : 0.0f, sout = nout ? 1.0f / (float)nout : 0.0f;
+        }
+        for (int i = 0; i < N; i++) {
+            float *ein = Eb + (size_t)i * 3 * G + G, *eout = ein + G;
+            float sin = nin[i] ? 1.0f / (float)nin[i] : 0.0f, sout = nout[i] ? 1.0f / (float)nout[i] : 0.0f;
             for (int k = 0; k < G; k++) {
                 ein[k] *= sin;
                 eout[k] *= sout;
@@ -421,7 +445,7 @@ int ccx_nn_cpu_forward(ccx_nn_cpu *nn, const ccx_nn_obs *obs, ccx_error *err) {
     if (obs->live) memcpy(nn->live, obs->live, (size_t)R);
     else ccx_nn_live_from_features(nn->live, obs->features, R, F);
     memcpy(nn->legal, obs->legal, (size_t)R);
-    ccx_nn_edge_codes(nn->code, obs->adj, nn->live, B, N);
+    if (L > 0) ccx_nn_edge_codes(nn->code, obs->adj, nn->live, B, N); /* attention only */
     float **A = nn->act;
     size_t RD = (size_t)R * D, RM = (size_t)R * M;
 
