@@ -79,11 +79,13 @@ def table(out, tasks):
         pol, sa = cost(os.path.join(out, f'polish_{t}.json')), cost(os.path.join(out, f'sa_{t}.json'))
         pub = (ti.get('published') or {}).get('best')
         def run_cell(r):
-            return '-' if not r else f'{r[0]:.0f} ({r[1]:.0f} s)'
-        best_all = min([c for c in [ppo and ppo[0], az and az[0], *sp, pol] if c is not None], default=None)
+            if not r:
+                return '-'
+            below = pub is not None and r[0] < pub
+            return f"{'**' if below else ''}{r[0]:.0f}{'**' if below else ''} ({r[1]:.0f} s)"
         mark = lambda c: f'**{fmt(c)}**' if c is not None and pub is not None and c < pub else fmt(c)
         print(f"| {t} | {ti['forward']} | {ti['reverse']} | {ti['markowitz']} | {ti['greedy']} | "
-              f"{run_cell(ppo)} | {run_cell(az)} | {fmt(min(sp) if sp else None)} | {mark(pol)} | "
+              f"{run_cell(ppo)} | {run_cell(az)} | {mark(min(sp) if sp else None)} | {mark(pol)} | "
               f"{mark(sa)} | {fmt(pub)} |")
     print('\nBold: below AlphaGrad\'s best. Env steps/s of the runs: ' + ', '.join(
         f'{t} PPO {r[2]:.0f}' + (f' / AZ {a[2]:.0f}' if a else '')

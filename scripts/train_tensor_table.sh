@@ -4,7 +4,8 @@
 # on TASK, SECONDS each, one core each, the two side by side), then
 # `ccx search-play` with each trained network and `ccx polish` on the best
 # order found, beside `ccx search --method sa` at the same wall time on one
-# core. Run directories, logs and orders under OUT; the table (markdown) is
+# core. Run directories (with each trained network, checkpoints/
+# latest.safetensors), logs and orders under OUT; the table (markdown) is
 # OUT/README.md, written by scripts/train_tensor_table.py.
 #
 #   scripts/train_tensor_table.sh [--seconds S] [--out DIR] [TASK...]
@@ -50,4 +51,7 @@ for t in "${TASKS[@]}"; do
     wait
 done
 python3 scripts/train_tensor_table.py "$OUT" "${TASKS[@]}" >"$OUT/README.md"
+# keep each run's trained network (checkpoints/latest.safetensors, for
+# search-play), not the periodic checkpoints and AlphaZero's replay buffer
+find "$OUT" -path '*/checkpoints/*' ! -name latest.safetensors -delete
 cat "$OUT/README.md"
