@@ -87,6 +87,7 @@ def table(out, tasks):
         print(f"| {t} | {ti['forward']} | {ti['reverse']} | {ti['markowitz']} | {ti['greedy']} | "
               f"{run_cell(ppo)} | {run_cell(az)} | {mark(min(sp) if sp else None)} | {mark(pol)} | "
               f"{mark(sa)} | {fmt(pub)} |")
+    print('\nThe joint run of all ten tasks is in joint_ten_cpu.md (not written by this script).')
     print('\nBold: below AlphaGrad\'s best. Env steps/s of the runs: ' + ', '.join(
         f'{t} PPO {r[2]:.0f}' + (f' / AZ {a[2]:.0f}' if a else '')
         for t in tasks for r, a in [(run_best(out, f"ppo_{t}", t), run_best(out, f"az_{t}", t))] if r) + '.')
