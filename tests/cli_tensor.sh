@@ -4,8 +4,9 @@
 # scalar tasks read from AlphaGrad's JSON, published orders under `ccx cost`,
 # graph summaries and DOT labels, conversions (`ccx graph -o`), random tensor
 # programs (`ccx gen --tensor`), searches and bounds, the record-path
-# benchmark, bad graph files (exit 2, the JSON path named), and the commands
-# that refuse tensor graphs with a message.
+# benchmark, bad graph files (exit 2, the JSON path named), the commands
+# that refuse tensor graphs with a message, and training, search-play and
+# the batched-env benchmark on one.
 # Usage: tests/cli_tensor.sh PATH/TO/ccx
 source "$(dirname "$0")/expect.bash"
 data=tests/data/alphagrad
@@ -108,11 +109,16 @@ expect 2 "\$.edges[0]" "$CCX" graph "$tmp/bad_edge.graph.json"
 out=$("$CCX" baselines "$tmp/bad_type.graph.json" 2>/dev/null)
 check "a bad file prints nothing on stdout" "$([[ -z $out ]]; echo $?)"
 
-# commands that take scalar graphs only say so (exit 2)
+# commands that take scalar graphs only say so (exit 2): the interpreter, C code
 expect 2 "tensor graph" "$CCX" jacobian f --order reverse
 expect 2 "tensor graph" "$CCX" codegen Encoder --order reverse --lang c
-expect 2 "tensor graph" "$CCX" bench env --backend cpu --task Perceptron
-expect 2 "run.tasks: Perceptron is a tensor graph" "$CCX" train configs/train/quickstart.yaml --set 'run.tasks=[Perceptron]' --backend cpu
+# the batched environments and training take tensor graphs (the record path)
+expect 0 "(tensor graph: record path)" "$CCX" bench env --backend cpu --task Perceptron --batch 64 \
+    --mode step --seconds 0.05
+expect_re 0 "Perceptron +10930 +392 +4796 +494 +[0-9]+" "$CCX" train configs/train/quick_Perceptron.yaml \
+    --backend cpu --set budget.seconds=2 --set run.out_dir="$tmp/runs" --quiet
+expect 0 "search-play" "$CCX" search-play "$tmp/runs/quick_Perceptron/checkpoints/latest.safetensors" \
+    --task Perceptron --simulations 8 --considered 4
 # ... while a scalar graph file of ccx ops works for them
 expect 0 "dual reference" "$CCX" jacobian $data/RoeFlux_1d.json --order reverse
 
