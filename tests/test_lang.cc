@@ -237,6 +237,13 @@ TEST(Lang, HostileInputsAreErrorsNotCrashes) {
     EXPECT_FALSE(parse_task(expo + "y = f59(x)\noutput y\n", &err));
     EXPECT_NE(std::string(err.msg).find("exceeds"), std::string::npos) << err.msg;
 
+    // a constant integer power with a huge exponent (a fuzz find: the folded
+    // integer_pow converted 4.9e22 to long)
+    EXPECT_FALSE(parse_task("input x\nR3 = 1 **48888888888888888888888\ny = R3 * x\noutput y\n", &err));
+    EXPECT_NE(std::string(err.msg).find("integer exponent out of range"), std::string::npos) << err.msg;
+    EXPECT_EQ(ccx_op_value(CCX_OP_INTEGER_POW, 1.0, 0.0, 4.9e22), 1.0);
+    EXPECT_EQ(ccx_op_value(CCX_OP_INTEGER_POW, 2.0, 0.0, -1e30), 0.0);
+
     std::string nul("input x\ny = x\0\n", 15);
     EXPECT_FALSE(parse_task(nul, &err));
     EXPECT_EQ(err.line, 2);

@@ -92,7 +92,10 @@ double ccx_op_value(ccx_op op, double a, double b, double param) {
     case CCX_OP_ATANH: return atanh(a);
     case CCX_OP_LOGISTIC: return logistic(a);
     case CCX_OP_ERF: return erf(a);
-    case CCX_OP_INTEGER_POW: return integer_pow(a, (long)param);
+    case CCX_OP_INTEGER_POW:
+        /* an exponent past long's range (a hostile task or graph file) would
+         * make the conversion undefined; pow gives the same value there */
+        return fabs(param) < 9.0e18 ? integer_pow(a, (long)param) : pow(a, param);
     case CCX_OP_ADD: return a + b;
     case CCX_OP_SUB: return a - b;
     case CCX_OP_MUL: return a * b;

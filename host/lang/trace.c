@@ -136,6 +136,7 @@ static int apply_pow(tracer *T, value x, value y, int line, int col, value *out)
         if (!x.is_node && !y.is_node && x.c == 0.0 && y.c < 0)
             return fail(T, line, col, "0 raised to a negative power in a constant expression", 0, 0);
         if (!x.is_node && !y.is_node && x.is_int && y.is_int && y.c >= 0) {
+            if (y.c > 1e9) return fail(T, line, col, "integer exponent out of range", 0, 0);
             value args[1] = {x};
             return apply(T, CCX_OP_INTEGER_POW, 1, args, y.c, line, col, out);
         }
