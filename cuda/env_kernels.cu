@@ -176,8 +176,9 @@ __device__ __forceinline__ int64_t warp_eliminate(uint32_t *preds, uint32_t *suc
 // eliminate_records): lane l owns the predecessor rows w*32 + l and prices
 // (and fills in) their pairs with every successor, successors outer as in
 // ccx_rec_pairs. Distinct pairs write distinct record cells and never the
-// ones read (p->j, j->s), so the lanes need no ordering; the int64 sum is
-// exact, hence the same as the cpu's in any order. Then j's records are
+// ones read (p->j, j->s), so the lanes need no ordering; the sums saturate
+// at CCX_COST_MAX like the cpu's (for costs >= 0 a saturating sum is
+// min(total, max) in any order, so the twins agree). Then j's records are
 // cleared and the bitsets updated (warp_eliminate). Every lane returns the
 // cost.
 template <int W>
@@ -191,12 +192,12 @@ __device__ __forceinline__ int64_t warp_eliminate_records(uint32_t *slab, const 
     int64_t cost = 0;
     for (int ws = 0; ws < words; ws++)
         for (uint32_t sb = sj[ws]; sb; sb &= sb - 1) {
-            const int s = ws * 32 + __ffs(sb) - 1;
+            const ccx_rec_succ o = ccx_rec_succ_of(rec, N, &t, j, ws * 32 + __ffs(sb) - 1);
             for (int wp = 0; wp < words; wp++)
                 if ((pj[wp] >> lane) & 1u)
-                    cost += ccx_rec_pair(rec, N, &t, wp * 32 + lane, j, s, 1);
+                    cost = ccx_rec_cost_add(cost, ccx_rec_pair(rec, N, &t, wp * 32 + lane, j, &o, 1));
         }
-    for (int d = 16; d > 0; d >>= 1) cost += __shfl_down_sync(FULL, cost, d);
+    for (int d = 16; d > 0; d >>= 1) cost = ccx_rec_cost_add(cost, __shfl_down_sync(FULL, cost, d));
     cost = __shfl_sync(FULL, cost, 0);
     __syncwarp();
     const ccx_rec none = {0, 0};
@@ -336,7 +337,7 @@ __global__ void k_step(uint32_t *state, const uint32_t *tmpl, const int32_t *tab
         if (lane == 0) {
             ccx_env_kind(slab, &L)[j] = CCX_KIND_ELIMINATED;
             h->remaining = rem;
-            h->cost += c;
+            h->cost = ccx_rec_cost_add(h->cost, c);
         }
     }
     const int d = rem == 0;
@@ -391,7 +392,7 @@ __global__ void k_observe(const uint32_t *state, ccx_env_layout L, const uint8_t
         // tensor graphs: 1 + the edge's type group, byte by byte
         uint8_t *adj = adjacency + (size_t)i * L.n_pad * L.n_pad;
         for (int q = threadIdx.x; q < L.n_pad * L.n_pad; q += blockDim.x)
-            adj[q] = ccx_env_adjacency_value(slab, &L, 1, q / L.n_pad, q % L.n_pad);
+            adj[q] = ccx_env_adjacency_value(slab, &L, q / L.n_pad, q % L.n_pad);
     } else if (adjacency) {
         const uint32_t *succs = slab + L.off_succs;
         uint8_t *adj = adjacency + (size_t)i * L.n_pad * L.n_pad;
@@ -528,7 +529,7 @@ __global__ void k_play_random(uint32_t *state, const int32_t *tabs, ccx_env_layo
         const uint32_t r = curand(&rng);
         const int j = warp_select(legal, L.words, __umulhi(r, (uint32_t)rem), lane);
         if (j < 0) break;  // inconsistent state (remaining > legal count)
-        total += warp_play<W>(slab, L, tabs, j, lane);
+        total = ccx_rec_cost_add(total, warp_play<W>(slab, L, tabs, j, lane));
         if (lane == 0) {
             legal[j >> 5] &= ~(1u << (j & 31));
             kind[j] = CCX_KIND_ELIMINATED;
@@ -540,7 +541,7 @@ __global__ void k_play_random(uint32_t *state, const int32_t *tabs, ccx_env_layo
     }
     if (lane == 0) {
         h->remaining = rem;
-        h->cost += total;
+        h->cost = ccx_rec_cost_add(h->cost, total);
     }
     if (out)
         for (int k = t + lane; k < L.n_pad; k += 32) out[k] = 0;
@@ -577,13 +578,13 @@ __global__ void k_play_orders(uint32_t *state, const int32_t *tabs, ccx_env_layo
     for (int t = 0; t < rem; t++) {
         const int32_t a = row[t];
         const int j = (flags & CCX_ENV_NODE_ACTIONS) ? a : n_in + a - 1;
-        total += warp_play<W>(slab, L, tabs, j, lane);
+        total = ccx_rec_cost_add(total, warp_play<W>(slab, L, tabs, j, lane));
         if (lane == 0) kind[j] = CCX_KIND_ELIMINATED;
         __syncwarp();
     }
     if (lane == 0) {
         h->remaining = 0;
-        h->cost += total;
+        h->cost = ccx_rec_cost_add(h->cost, total);
     }
     __syncwarp();
     if (use_smem) warp_copy(gslab, slab, L.slab_words, lane);

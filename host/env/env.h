@@ -542,13 +542,12 @@ CCX_ENV_DEVICE_INLINE void ccx_env_node_features(const uint32_t *slab, const ccx
     }
 }
 
-/* The adjacency observation's value of an edge r -> c (1 + type group;
- * 1 on scalar graphs), 0 if there is none. */
+/* The adjacency observation's value of r -> c in a tensor graph's slab:
+ * 1 + the edge's type group, 0 if there is no edge (scalar graphs: the bit). */
 CCX_ENV_DEVICE_INLINE uint8_t ccx_env_adjacency_value(const uint32_t *slab, const ccx_env_layout *L,
-                                               int tensor, int r, int c) {
+                                                      int r, int c) {
     const uint32_t *s = slab + L->off_succs + (size_t)r * L->words;
     if (!((s[c >> 5] >> (c & 31)) & 1u)) return 0;
-    if (!tensor) return 1;
     const ccx_rec *rec = (const ccx_rec *)(const void *)(slab + L->off_rec);
     return (uint8_t)(1 + ccx_rec_group(rec[(size_t)r * L->n_pad + c].type));
 }

@@ -367,7 +367,7 @@ static int cpu_observe(ccx_env *e, const int32_t *ids, int n, float *features,
                     for (int w = 0; w < L->words; w++)
                         for (uint32_t bits = s[w]; bits; bits &= bits - 1) {
                             int k = w * 32 + __builtin_ctz(bits);
-                            row[k] = ccx_env_adjacency_value(slab, L, 1, v, k);
+                            row[k] = ccx_env_adjacency_value(slab, L, v, k);
                         }
             }
         }

@@ -53,9 +53,7 @@ typedef enum {
     CCX_KIND_ELIMINATED = 4,
 } ccx_node_kind;
 
-/* Costs saturate here (never reached by a real graph: shapes hold at most
- * CCX_SHAPE_MAX_ELEMENTS elements, so one pair costs at most 2^60). */
-#define CCX_COST_MAX ((int64_t)1 << 62)
+/* Costs saturate at CCX_COST_MAX (game/records.h). */
 
 typedef struct {
     const ccx_graph *graph;

@@ -33,6 +33,14 @@
 extern "C" {
 #endif
 
+/* The pair loop's functions are inlined into each caller, so a constant
+ * `apply` gives each its own branch-free copy (as CCX_SP_FN on the device). */
+#if defined(__CUDACC__)
+#define CCX_REC_HOT CCX_SP_FN
+#else
+#define CCX_REC_HOT static inline __attribute__((always_inline))
+#endif
+
 /* One record cell. */
 typedef struct {
     int8_t type;
@@ -64,52 +72,74 @@ CCX_SP_FN int ccx_rec_ctz(uint32_t x) {
 }
 
 /* The primal dims edge r -> c carries. */
-CCX_SP_FN const int32_t *ccx_rec_pdims(const ccx_rec_tables *t, const ccx_rec *rec, int N,
+CCX_REC_HOT const int32_t *ccx_rec_pdims(const ccx_rec_tables *t, const ccx_rec *rec, int N,
                                        int r, int c) {
     return t->pdims + 2 * (t->pvar_off[r] + rec[(size_t)r * N + c].var);
 }
 
-/* One pair p -> j -> s: its cost, and with apply its fill-in record. */
-CCX_SP_FN int64_t ccx_rec_pair(ccx_rec *rec, int N, const ccx_rec_tables *t, int p, int j,
-                               int s, int apply) {
-    const size_t pj = (size_t)p * N + j, js = (size_t)j * N + s, ps = (size_t)p * N + s;
-    const ccx_rec in = rec[pj];
-    const int to = rec[js].type;
-    int64_t c = ccx_sp_pair_cost(in.type, to, t->shape + 2 * s, ccx_rec_pdims(t, rec, N, j, s),
+/* What a pair needs of its successor edge j -> s, read once per successor. */
+typedef struct {
+    int s, to;          /* the successor and the type of j -> s */
+    const int32_t *sd;  /* s's record dims (the out dims of j -> s) */
+    const int32_t *vd;  /* the primal dims of j -> s */
+} ccx_rec_succ;
+
+CCX_REC_HOT ccx_rec_succ ccx_rec_succ_of(const ccx_rec *rec, int N, const ccx_rec_tables *t, int j,
+                                       int s) {
+    ccx_rec_succ o;
+    o.s = s;
+    o.to = rec[(size_t)j * N + s].type;
+    o.sd = t->shape + 2 * s;
+    o.vd = ccx_rec_pdims(t, rec, N, j, s);
+    return o;
+}
+
+/* One pair p -> j -> s (successor o): its cost, and with apply its fill-in
+ * record. */
+CCX_REC_HOT int64_t ccx_rec_pair(ccx_rec *rec, int N, const ccx_rec_tables *t, int p, int j,
+                               const ccx_rec_succ *o, int apply) {
+    const ccx_rec in = rec[(size_t)p * N + j];
+    int64_t c = ccx_sp_pair_cost(in.type, o->to, o->sd, o->vd,
                                  t->pdims + 2 * (t->pvar_off[p] + in.var));
     if (apply) {
+        const size_t ps = (size_t)p * N + o->s;
         ccx_rec fill;
-        fill.type = (int8_t)ccx_sp_add(rec[ps].type, ccx_sp_mul(in.type, to));
+        fill.type = (int8_t)ccx_sp_add(rec[ps].type, ccx_sp_mul(in.type, o->to));
         fill.var = in.var;
         rec[ps] = fill;
     }
     return c;
 }
 
-/* Saturating sum (costs never reach it on real graphs; game.h CCX_COST_MAX). */
-CCX_SP_FN int64_t ccx_rec_cost_add(int64_t a, int64_t b) {
-    const int64_t c = a + b, max = (int64_t)1 << 62;
-    return c > max ? max : c;
+/* Costs saturate here (never reached by a real graph: shapes hold at most
+ * CCX_SHAPE_MAX_ELEMENTS elements, so one pair costs at most 2^60). */
+#define CCX_COST_MAX ((int64_t)1 << 62)
+
+/* Saturating sum of costs >= 0: min(a + b, CCX_COST_MAX), so a sum in any
+ * order (lanes of a warp, threads) is min(total, CCX_COST_MAX). */
+CCX_REC_HOT int64_t ccx_rec_cost_add(int64_t a, int64_t b) {
+    const int64_t c = a + b;
+    return c > CCX_COST_MAX ? CCX_COST_MAX : c;
 }
 
 /* All pairs of eliminating j, successors outer: the total cost, and with
  * apply the fill-in records. pj, sj: the bitset rows P(j), S(j) of W words. */
-CCX_SP_FN int64_t ccx_rec_pairs(const uint32_t *pj, const uint32_t *sj, int W, ccx_rec *rec,
+CCX_REC_HOT int64_t ccx_rec_pairs(const uint32_t *pj, const uint32_t *sj, int W, ccx_rec *rec,
                                 int N, const ccx_rec_tables *t, int j, int apply) {
     int64_t cost = 0;
     for (int ws = 0; ws < W; ws++)
         for (uint32_t sb = sj[ws]; sb; sb &= sb - 1) {
-            const int s = ws * 32 + ccx_rec_ctz(sb);
+            const ccx_rec_succ o = ccx_rec_succ_of(rec, N, t, j, ws * 32 + ccx_rec_ctz(sb));
             for (int wp = 0; wp < W; wp++)
                 for (uint32_t pb = pj[wp]; pb; pb &= pb - 1)
                     cost = ccx_rec_cost_add(
-                        cost, ccx_rec_pair(rec, N, t, wp * 32 + ccx_rec_ctz(pb), j, s, apply));
+                        cost, ccx_rec_pair(rec, N, t, wp * 32 + ccx_rec_ctz(pb), j, &o, apply));
         }
     return cost;
 }
 
 /* Clear the records of j's edges (p -> j for p in P(j), j -> s for s in S(j)). */
-CCX_SP_FN void ccx_rec_clear(const uint32_t *pj, const uint32_t *sj, int W, ccx_rec *rec, int N,
+CCX_REC_HOT void ccx_rec_clear(const uint32_t *pj, const uint32_t *sj, int W, ccx_rec *rec, int N,
                              int j) {
     const ccx_rec none = {0, 0};
     for (int w = 0; w < W; w++) {
