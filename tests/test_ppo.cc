@@ -24,6 +24,7 @@ extern "C" {
 #include "search/search.h"
 #include "train/run.h"
 #include "train/trainer.h"
+#include "util/clock.h"
 #include "util/rng.h"
 }
 
@@ -127,6 +128,79 @@ TEST(Ppo, ResumedRunRepeatsTheUninterruptedOne) {
     ASSERT_EQ(Train("", {"budget.updates=8"}, split.c_str()), 0);
 
     ExpectSameMetrics(dir + "/runs/whole/metrics.csv", split + "/metrics.csv", 8);
+    RemoveTree(dir);
+}
+
+// The schedules follow updates or env steps, not the clock; only a seconds
+// budget alone is measured in seconds. The progress bar does see the clock.
+TEST(Schedule, FollowsUpdatesOrEnvStepsNotTheClock) {
+    ccx_trainer t;
+    memset(&t, 0, sizeof t);
+    ccx_train_config_default(&t.cfg);
+    snprintf(t.cfg.lr_schedule, sizeof t.cfg.lr_schedule, "linear");
+    t.cfg.lr = 1.0;
+    t.cfg.lr_final = 0.0;
+    t.cfg.budget_updates = 8;
+    t.cfg.budget_seconds = 10;
+    t.update = 2;
+    t.wall_s = 9;  // 90% of the seconds spent, 25% of the updates
+    t.t0 = ccx_now_s();
+    EXPECT_DOUBLE_EQ(ccx_trainer_schedule_fraction(&t), 0.25);
+    EXPECT_DOUBLE_EQ(ccx_trainer_lr(&t), 0.75);
+    EXPECT_GE(ccx_trainer_budget_fraction(&t), 0.9);
+    EXPECT_FALSE(ccx_trainer_time_up(&t));
+    t.cfg.budget_updates = 0;
+    t.cfg.budget_env_steps = 1000;
+    t.env_steps = 500;
+    EXPECT_DOUBLE_EQ(ccx_trainer_schedule_fraction(&t), 0.5);
+    t.cfg.budget_env_steps = 0;  // seconds alone: the clock estimates the length
+    EXPECT_NEAR(ccx_trainer_schedule_fraction(&t), 0.9, 0.01);
+    t.wall_s = 10;
+    EXPECT_TRUE(ccx_trainer_time_up(&t));
+    EXPECT_TRUE(ccx_trainer_should_drop(&t));
+}
+
+// Two runs with the same seed and an updates budget write the same metrics,
+// a seconds budget beside it (not reached) changing nothing: the learning
+// rate is the linear schedule over updates.
+TEST(Ppo, RunsWithTheSameSeedAreIdentical) {
+    std::string dir = TempDir("ppo_repeat");
+    std::string task = WriteTinyTask(dir, 5);
+    std::string cfg = dir + "/tiny.yaml";
+    WriteFile(cfg, TinyConfig(task, dir + "/runs", 6));
+    ASSERT_EQ(Train(cfg, {"run.name=a", "optim.lr_schedule=linear", "optim.lr_final=0"}), 0);
+    ASSERT_EQ(Train(cfg, {"run.name=b", "optim.lr_schedule=linear", "optim.lr_final=0",
+                          "budget.seconds=3600"}),
+              0);
+    ExpectSameMetrics(dir + "/runs/a/metrics.csv", dir + "/runs/b/metrics.csv", 6);
+    Table m(dir + "/runs/b/metrics.csv");
+    for (int r = 0; r < 6; r++) EXPECT_FLOAT_EQ(m.at(r, "lr"), 3.0e-3f * (1.0f - r / 6.0f)) << r;
+    RemoveTree(dir);
+}
+
+// A seconds budget stops the run inside an update (between rollout steps or
+// learning minibatches), not after it: with a budget of 40% of one update's
+// time the run ends well before one whole update would have.
+TEST(Ppo, SecondsBudgetStopsInsideAnUpdate) {
+    std::string dir = TempDir("ppo_budget");
+    std::string task = WriteTinyTask(dir, 5);
+    std::string cfg = dir + "/tiny.yaml";
+    WriteFile(cfg, TinyConfig(task, dir + "/runs", 1));
+    std::vector<std::string> big = {"env.n_envs=512", "ppo.minibatches=8"};
+    auto timed = [&](std::vector<std::string> sets) {
+        sets.insert(sets.end(), big.begin(), big.end());
+        double t0 = ccx_now_s();
+        EXPECT_EQ(Train(cfg, sets), 0);
+        return ccx_now_s() - t0;
+    };
+    double whole = timed({"run.name=whole"});
+    char budget[64];
+    snprintf(budget, sizeof budget, "budget.seconds=%.3f", 0.4 * whole);
+    double cut = timed({"run.name=cut", "budget.updates=0", budget});
+    EXPECT_LT(cut, 0.8 * whole) << "one update took " << whole << " s";
+    printf("one update: %.2f s; budget of %.2f s: %.2f s\n", whole, 0.4 * whole, cut);
+    Table m(dir + "/runs/cut/metrics.csv");
+    EXPECT_LE(m.t.n_rows, 1);
     RemoveTree(dir);
 }
 

@@ -182,12 +182,16 @@ static void az_destroy(ccx_trainer *t, void *state) {
 }
 
 /* ---- 1. self-play ---------------------------------------------------- */
-static int self_play(ccx_trainer *t, az_state *s, ccx_error *err) {
+static int self_play(ccx_trainer *t, az_state *s, ccx_iter_stats *st, ccx_error *err) {
     const int B = s->B;
     if (ccx_env_reset(t->env, NULL, err)) return -1;
     uint64_t seed = ccx_trainer_update_seed(t, 3);
     for (int step = 0; step < s->T; step++) {
         size_t row = (size_t)step * B;
+        if (ccx_trainer_should_drop(t)) { /* Ctrl-C or the clock: drop this update */
+            st->cut = CCX_ITER_DROPPED;
+            return 0;
+        }
         if (ccx_env_get_eliminated_set(t->env, NULL, B, s->sets_dev, 0, err) ||
             ccx_env_download(t->env, s->sets + row * s->words, s->sets_dev,
                              sizeof(uint32_t) * (size_t)B * s->words, err))
@@ -260,8 +264,12 @@ static int learn(ccx_trainer *t, az_state *s, ccx_iter_stats *st, ccx_error *err
     ccx_rng_seed(&rng, ccx_trainer_update_seed(t, 4));
     ccx_ppo_loss_stats ls = {0};
     double gn_sum = 0;
-    int n = s->batch;
-    for (int u = 0; u < c->az_updates_per_iter; u++) {
+    int n = s->batch, u = 0;
+    for (; u < c->az_updates_per_iter; u++) {
+        if (ccx_trainer_time_up(t)) { /* the samples stay in the replay ring */
+            st->cut = CCX_ITER_CUT;
+            break;
+        }
         if (ccx_replay_sample(s->replay, &rng, n, s->mb_graph, s->mb_sets, s->mb_pi, s->mb_z, NULL,
                               err) ||
             ccx_replay_set_states(s->train_env, n, s->mb_graph, s->mb_sets, err) ||
@@ -280,18 +288,21 @@ static int learn(ccx_trainer *t, az_state *s, ccx_iter_stats *st, ccx_error *err
             return -1;
         gn_sum += gn;
     }
-    double rows = ls.rows > 0 ? ls.rows : 1;
+    if (ls.rows == 0) return 0; /* cut before learning: the losses stay NaN */
+    double rows = ls.rows;
     st->policy_loss = ls.policy_loss / rows;
     st->value_loss = ls.value_loss / rows;
     st->entropy = ls.entropy / rows;
     st->approx_kl = ls.approx_kl / rows;
-    st->grad_norm = c->az_updates_per_iter ? gn_sum / c->az_updates_per_iter : NAN;
+    st->grad_norm = u ? gn_sum / u : NAN;
     return 0;
 }
 
 static int az_iterate(ccx_trainer *t, void *state, ccx_iter_stats *st, ccx_error *err) {
     az_state *s = state;
-    if (self_play(t, s, err) || record(t, s, st, err)) return -1;
+    if (self_play(t, s, st, err)) return -1;
+    if (st->cut == CCX_ITER_DROPPED) return 0;
+    if (record(t, s, st, err)) return -1;
     for (int k = 0; k < t->n_tasks; k++)
         st->env_steps += (long)(s->B / t->n_tasks) * t->task[k].n_intermediates;
     return learn(t, s, st, err);

@@ -24,6 +24,9 @@
  *
  * Every random draw derives from (run.seed, update): the sampling streams
  * and the minibatch shuffles, so a resumed run repeats an uninterrupted one.
+ * A seconds budget is polled between steps: spent in the rollout, the
+ * update is dropped; spent while learning, the minibatch under way is
+ * abandoned and the update ends with the minibatches done (trainer.h).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -120,12 +123,16 @@ static void ppo_destroy(ccx_trainer *t, void *state) {
 }
 
 /* ---- 1. rollout -------------------------------------------------------- */
-static int rollout(ccx_trainer *t, ppo_state *s, ccx_error *err) {
+static int rollout(ccx_trainer *t, ppo_state *s, ccx_iter_stats *st, ccx_error *err) {
     const int B = s->B, N = t->n_pad;
     if (ccx_env_reset(t->env, NULL, err)) return -1;
     uint64_t seed = ccx_trainer_update_seed(t, 1);
     for (int step = 0; step < s->T; step++) {
         size_t row = (size_t)step * B;
+        if (ccx_trainer_should_drop(t)) { /* Ctrl-C or the clock: drop this update */
+            st->cut = CCX_ITER_DROPPED;
+            return ccx_env_sync(t->env, err);
+        }
         if (ccx_trainer_forward(t, t->env, err)) return -1;
         /* actions [B] (-1 where the env's episode is over), their log p */
         if (ccx_rl_sample(t->rl, ccx_nn_logits_native(t->nn), B, N, 1.0f, seed, (uint64_t)step * B,
@@ -227,6 +234,8 @@ static void shuffle_envs(ccx_trainer *t, ppo_state *s, ccx_rng *rng) {
     }
 }
 
+/* One minibatch: replay, loss, backward, AdamW. Returns 1 (no AdamW step,
+ * nothing added to *ls) when the seconds budget ran out half way. */
 static int learn_minibatch(ccx_trainer *t, ppo_state *s, int m, const ccx_nn_adamw *hp,
                            ccx_ppo_loss_stats *ls, double *grad_norm, ccx_error *err) {
     const int G = t->n_tasks, per = s->B / G, N = t->n_pad, mb = s->mb;
@@ -242,12 +251,14 @@ static int learn_minibatch(ccx_trainer *t, ppo_state *s, int m, const ccx_nn_ada
     if (ccx_env_reset(s->replay, NULL, err) || ccx_nn_zero_grad(t->nn, err)) return -1;
     ccx_ppo_loss_params lp = {(float)t->cfg.clip, (float)t->cfg.vf_coef, (float)t->cfg.ent_coef,
                               (float)(1.0 / (double)valid_rows)};
+    ccx_ppo_loss_stats mls = {0}; /* added to *ls when the minibatch is whole */
     for (int step = 0; step < last_step; step++) {
         size_t row = (size_t)step * s->B;
+        if (ccx_trainer_time_up(t)) return ccx_env_sync(s->replay, err) ? -1 : 1; /* no step */
         if (ccx_trainer_forward(t, s->replay, err)) return -1;
         if (ccx_rl_ppo_loss(s->rl, &lp, ccx_nn_logits_native(t->nn), ccx_nn_value_native(t->nn),
                             mb, N, s->ids_dev, s->act + row, s->logp + row, s->adv + row,
-                            s->ret + row, s->valid + row, s->dlogits, s->dvalue, ls, err))
+                            s->ret + row, s->valid + row, s->dlogits, s->dvalue, &mls, err))
             return -1;
         if (ccx_nn_backward_native(t->nn, s->dlogits, s->dvalue, err)) return -1;
         /* replay the recorded actions (-1 = skip past the episode's end) */
@@ -261,6 +272,12 @@ static int learn_minibatch(ccx_trainer *t, ppo_state *s, int m, const ccx_nn_ada
     float gn = 0;
     if (ccx_nn_adamw_step(t->nn, hp, &gn, err)) return -1;
     *grad_norm = gn;
+    ls->policy_loss += mls.policy_loss;
+    ls->value_loss += mls.value_loss;
+    ls->entropy += mls.entropy;
+    ls->approx_kl += mls.approx_kl;
+    ls->clip_frac += mls.clip_frac;
+    ls->rows += mls.rows;
     return 0;
 }
 
@@ -268,7 +285,8 @@ static int ppo_iterate(ccx_trainer *t, void *state, ccx_iter_stats *st, ccx_erro
     ppo_state *s = state;
     size_t TB = (size_t)s->T * s->B;
 
-    if (rollout(t, s, err)) return -1;
+    if (rollout(t, s, st, err)) return -1;
+    if (st->cut == CCX_ITER_DROPPED) return 0;
     record_episodes(t, s, st);
     for (int k = 0; k < t->n_tasks; k++)
         st->env_steps += (long)(s->B / t->n_tasks) * t->task[k].n_intermediates;
@@ -290,9 +308,18 @@ static int ppo_iterate(ccx_trainer *t, void *state, ccx_iter_stats *st, ccx_erro
     for (int epoch = 0; epoch < t->cfg.epochs; epoch++) {
         shuffle_envs(t, s, &rng);
         ccx_ppo_loss_stats ep = {0};
-        for (int m = 0; m < s->M; m++) {
+        for (int m = 0; m < s->M && st->cut == CCX_ITER_WHOLE; m++) {
+            if (ccx_trainer_time_up(t)) { /* the rollout's episodes still count */
+                st->cut = CCX_ITER_CUT;
+                break;
+            }
             double gn = 0;
-            if (learn_minibatch(t, s, m, &hp, &ep, &gn, err)) return -1;
+            int rc = learn_minibatch(t, s, m, &hp, &ep, &gn, err);
+            if (rc < 0) return -1;
+            if (rc > 0) { /* abandoned half way: its gradient is never applied */
+                st->cut = CCX_ITER_CUT;
+                break;
+            }
             grad_norm_sum += gn;
             steps_taken++;
         }
@@ -302,11 +329,13 @@ static int ppo_iterate(ccx_trainer *t, void *state, ccx_iter_stats *st, ccx_erro
         total.approx_kl += ep.approx_kl;
         total.clip_frac += ep.clip_frac;
         total.rows += ep.rows;
+        if (st->cut != CCX_ITER_WHOLE) break;
         /* early stop when the policy moved too far from the rollout's */
         if (t->cfg.target_kl > 0 && ep.rows > 0 && ep.approx_kl / ep.rows > t->cfg.target_kl)
             break;
     }
-    double n = total.rows > 0 ? total.rows : 1;
+    if (total.rows == 0) return 0; /* cut before learning: the losses stay NaN */
+    double n = total.rows;
     st->policy_loss = total.policy_loss / n;
     st->value_loss = total.value_loss / n;
     st->entropy = total.entropy / n;

@@ -104,7 +104,8 @@ static const key_def KEYS[] = {
     LONG_("budget.env_steps", budget_env_steps, "0", 0, 9.2e18,
           "stop after this many env steps (eliminations) (0 = no limit)"),
     DBL_("budget.seconds", budget_seconds, "0", 0, 1e12, 0,
-         "stop after this many wall seconds (0 = no limit)"),
+         "stop after this many wall seconds, checked between steps (0 = no limit); "
+         "the lr schedule follows updates or env steps when either budget is set"),
     /* alphazero */
     INT_("alphazero.num_simulations", az_num_simulations, "32", 1, 1 << 20, "MCTS simulations per move"),
     INT_("alphazero.num_considered", az_num_considered, "8", 1, 1 << 16,

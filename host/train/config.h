@@ -36,8 +36,11 @@
  *   checkpoint.seconds [300]    also checkpoint when this much wall time passed
  *   budget.updates    [0]       stop after this many updates (0 = no limit)
  *   budget.env_steps  [0]       ... env steps (eliminations) (0 = no limit)
- *   budget.seconds    [0]       ... wall seconds (0 = no limit)
- *                               at least one budget must be non-zero
+ *   budget.seconds    [0]       ... wall seconds (0 = no limit), checked between
+ *                               env steps and minibatches, not only updates
+ *                               at least one budget must be non-zero; the lr
+ *                               schedule follows updates / env steps when either
+ *                               is set (runs repeat), the clock only when not
  *   alphazero.*                 see the struct below (issue 6)
  */
 #ifndef CCX_TRAIN_CONFIG_H

@@ -34,20 +34,35 @@ enum { N_METRIC_COLS = CCX_METRICS_N_COMMON + CCX_METRICS_N_PER_TASK * CCX_CONFI
 
 double ccx_trainer_wall(const ccx_trainer *t) { return t->wall_s + (ccx_now_s() - t->t0); }
 
-double ccx_trainer_budget_fraction(const ccx_trainer *t) {
-    double f = 0;
+double ccx_trainer_schedule_fraction(const ccx_trainer *t) {
     const ccx_train_config *c = &t->cfg;
+    double f = 0;
     if (c->budget_updates > 0) f = fmax(f, (double)t->update / (double)c->budget_updates);
     if (c->budget_env_steps > 0) f = fmax(f, (double)t->env_steps / (double)c->budget_env_steps);
-    if (c->budget_seconds > 0) f = fmax(f, ccx_trainer_wall(t) / c->budget_seconds);
+    if (c->budget_updates == 0 && c->budget_env_steps == 0 && c->budget_seconds > 0)
+        f = ccx_trainer_wall(t) / c->budget_seconds; /* = steps / estimated total steps */
     return fmin(f, 1.0);
+}
+
+double ccx_trainer_budget_fraction(const ccx_trainer *t) {
+    double f = ccx_trainer_schedule_fraction(t);
+    if (t->cfg.budget_seconds > 0) f = fmax(f, ccx_trainer_wall(t) / t->cfg.budget_seconds);
+    return fmin(f, 1.0);
+}
+
+int ccx_trainer_time_up(const ccx_trainer *t) {
+    return t->cfg.budget_seconds > 0 && ccx_trainer_wall(t) >= t->cfg.budget_seconds;
+}
+
+int ccx_trainer_should_drop(const ccx_trainer *t) {
+    return ccx_signal_received() || ccx_trainer_time_up(t);
 }
 
 static int budget_spent(const ccx_trainer *t) {
     const ccx_train_config *c = &t->cfg;
     return (c->budget_updates > 0 && t->update >= c->budget_updates) ||
            (c->budget_env_steps > 0 && t->env_steps >= c->budget_env_steps) ||
-           (c->budget_seconds > 0 && ccx_trainer_wall(t) >= c->budget_seconds);
+           ccx_trainer_time_up(t);
 }
 
 uint64_t ccx_trainer_update_seed(const ccx_trainer *t, uint64_t stream) {
@@ -57,7 +72,7 @@ uint64_t ccx_trainer_update_seed(const ccx_trainer *t, uint64_t stream) {
 
 double ccx_trainer_lr(const ccx_trainer *t) {
     const ccx_train_config *c = &t->cfg;
-    double f = ccx_trainer_budget_fraction(t), lo = c->lr_final;
+    double f = ccx_trainer_schedule_fraction(t), lo = c->lr_final;
     if (strcmp(c->lr_schedule, "linear") == 0) return c->lr * (lo + (1 - lo) * (1 - f));
     if (strcmp(c->lr_schedule, "cosine") == 0)
         return c->lr * (lo + (1 - lo) * 0.5 * (1 + cos(M_PI * f)));
@@ -610,12 +625,17 @@ int ccx_train_main(const ccx_train_options *opt) {
         for (int k = 0; k < t->n_tasks; k++) st.cost_best[k] = INT64_MAX;
         double lr = ccx_trainer_lr(t);
         if (algo->iterate(t, state, &st, &err)) goto fail;
+        if (st.cut == CCX_ITER_DROPPED) { /* a signal or the clock, inside the rollout */
+            interrupted = ccx_signal_received() != 0;
+            break;
+        }
         t->update++;
         t->env_steps += st.env_steps;
         /* on schedule only (not at the budget's end), so a run resumed
          * from a checkpoint evaluates exactly where an uninterrupted one does */
-        int eval_now = (t->cfg.eval_every > 0 && t->update % t->cfg.eval_every == 0) ||
-                       t->update == 1;
+        int eval_now = ((t->cfg.eval_every > 0 && t->update % t->cfg.eval_every == 0) ||
+                        t->update == 1) &&
+                       !ccx_trainer_time_up(t); /* the budget's end is not delayed by one */
         for (int k = 0; k < t->n_tasks; k++) t->task[k].greedy_cost = t->task[k].sampled_best = -1;
         if (eval_now && evaluate(t, &err)) goto fail;
         if (write_best_orders(t, &err)) goto fail;

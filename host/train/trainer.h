@@ -40,7 +40,14 @@ typedef struct {
     double cost_sum[CCX_CONFIG_MAX_TASKS];
     long cost_count[CCX_CONFIG_MAX_TASKS];
     int64_t cost_best[CCX_CONFIG_MAX_TASKS];
+    int cut;          /* CCX_ITER_*: whether the update ran to its end */
 } ccx_iter_stats;
+
+/* How an update ended. A dropped update changed nothing the next one sees
+ * (it stopped inside its rollout / self-play; envs are reset at the start of
+ * every update) and does not count; a cut one stopped learning after a
+ * minibatch because the seconds budget was spent, and counts. */
+enum { CCX_ITER_WHOLE = 0, CCX_ITER_DROPPED = 1, CCX_ITER_CUT = 2 };
 
 typedef struct ccx_trainer ccx_trainer;
 
@@ -110,10 +117,26 @@ int ccx_trainer_forward(ccx_trainer *t, ccx_env *env, ccx_error *err);
  * total. Keeps the best (ties keep the earlier). */
 void ccx_trainer_offer_order(ccx_trainer *t, int task, const int32_t *order, int64_t cost,
                              const char *how);
-/* Learning rate at the current point of the budget (schedule). */
+/* Learning rate at the current point of the schedule. */
 double ccx_trainer_lr(const ccx_trainer *t);
-/* Fraction of the budget used, 0..1. */
+/* Where the schedules are, 0..1. They follow the update count or env steps
+ * (the larger fraction of those budgets that are set), never the clock, so
+ * two runs with the same seed and an updates or env-steps budget are
+ * identical. Only with a seconds budget alone is the run's length unknown:
+ * its env steps are estimated from the rate so far (steps / (steps + rate
+ * * seconds left)), which is the fraction of the seconds spent. */
+double ccx_trainer_schedule_fraction(const ccx_trainer *t);
+/* Fraction of the budget used, 0..1, the clock included (progress bar). */
 double ccx_trainer_budget_fraction(const ccx_trainer *t);
+/* Polled between the steps of a rollout or self-play: a signal arrived or
+ * the seconds budget is spent, so the update should stop and be dropped
+ * (st->cut = CCX_ITER_DROPPED). Ctrl-C and the budget act within one step,
+ * not one update. */
+int ccx_trainer_should_drop(const ccx_trainer *t);
+/* Polled between learning minibatches: the seconds budget is spent, stop
+ * learning (st->cut = CCX_ITER_CUT). A signal does not cut learning short,
+ * so a run interrupted there and resumed repeats an uninterrupted one. */
+int ccx_trainer_time_up(const ccx_trainer *t);
 /* Wall seconds of training so far (all processes of this run). */
 double ccx_trainer_wall(const ccx_trainer *t);
 /* A seed for draw stream `stream` of the update in progress: every random
