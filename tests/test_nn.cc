@@ -11,6 +11,8 @@
 // (float rounding in the backward, ~1e-6 typical, and O(h^2) of the FD step).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cjson/cJSON.h>
 
 #include <cmath>
@@ -31,6 +33,7 @@ extern "C" {
 #include "nn/nn.h"
 #include "nn/nn_cpu.h"
 #include "util/rng.h"
+#include "util/threads.h"
 }
 
 namespace {
@@ -243,8 +246,8 @@ TEST(NnLayers, EmbeddingInputsAreNeighbourMeans) {
     nnref::Obs o = nnref::random_obs(c, 3, 7, {7, 4, 1}, 11);
     int G = c.n_features + c.n_op_codes;
     std::vector<float> E((size_t)o.B * o.N * 3 * G);
-    ccx_nn_embed_inputs(E.data(), o.features.data(), o.adj.data(), o.live.data(), o.B, o.N,
-                        c.n_features, c.op_feature, c.n_op_codes);
+    ccx_nn_embed_inputs(E.data(), nullptr, nullptr, o.features.data(), o.adj.data(), o.live.data(),
+                        o.B, o.N, c.n_features, c.op_feature, c.n_op_codes);
     Vec ref(E.size());
     nnref::embed(ref.data(), o.features.data(), o.adj.data(), o.live.data(), o.B, o.N, c.n_features,
                  c.op_feature, c.n_op_codes);
@@ -252,6 +255,49 @@ TEST(NnLayers, EmbeddingInputsAreNeighbourMeans) {
     std::vector<uint8_t> live(o.live.size());
     ccx_nn_live_from_features(live.data(), o.features.data(), o.B * o.N, c.n_features);
     EXPECT_EQ(live, o.live);
+}
+
+// The embedding's one-hot columns as sparse rows of W: the listed columns are
+// exactly E's nonzero one-hot entries, and the products equal one dense
+// matmul (forward, dW, dbias).
+TEST(NnLayers, EmbeddingMatmulTakesTheOneHotsAsSparseRows) {
+    ccx_nn_config c = small_config();
+    ASSERT_GT(c.n_op_codes, 0);
+    nnref::Obs o = nnref::random_obs(c, 3, 7, {7, 4, 1}, 12);
+    const int F = c.n_features, K = c.n_op_codes, G = F + K, R = o.B * o.N, D = 5;
+    std::vector<float> E((size_t)R * 3 * G);
+    std::vector<uint16_t> hot((size_t)R * 3 * K), hot_n(R);
+    ccx_nn_embed_inputs(E.data(), hot.data(), hot_n.data(), o.features.data(), o.adj.data(),
+                        o.live.data(), o.B, o.N, F, c.op_feature, K);
+    int listed = 0;
+    for (int r = 0; r < R; r++) {
+        std::vector<int> want, got(hot.begin() + (size_t)r * 3 * K,
+                                   hot.begin() + (size_t)r * 3 * K + hot_n[r]);
+        for (int t = 0; t < 3; t++)
+            for (int k = 0; k < K; k++)
+                if (E[(size_t)r * 3 * G + t * G + F + k] != 0.0f) want.push_back(t * K + k);
+        std::sort(got.begin(), got.end());
+        EXPECT_EQ(got, want) << "row " << r;
+        listed += hot_n[r];
+    }
+    EXPECT_GT(listed, R);  // the neighbour means have one-hot entries too
+    ccx_rng rng;
+    ccx_rng_seed(&rng, 5);
+    auto W = randv(3 * G * D, &rng), b = randv(D, &rng), dX = randv(R * D, &rng);
+    std::vector<float> X(R * D), Xref(R * D);
+    ccx_nn_embed_matmul_forward(X.data(), E.data(), hot.data(), hot_n.data(), W.data(), b.data(),
+                                R, F, K, D);
+    ccx_nn_matmul_forward(Xref.data(), E.data(), W.data(), b.data(), R, 3 * G, D);
+    Vec xr(Xref.begin(), Xref.end());
+    EXPECT_LT(rel_err(X.data(), xr.data(), xr.size()), kFwdTol);
+    std::vector<float> gW(3 * G * D, 0), gb(D, 0), gWref(3 * G * D, 0), gbref(D, 0);
+    ccx_nn_embed_matmul_backward(gW.data(), gb.data(), dX.data(), E.data(), hot.data(),
+                                 hot_n.data(), R, F, K, D);
+    ccx_nn_matmul_backward(nullptr, gWref.data(), gbref.data(), dX.data(), E.data(), W.data(), R,
+                           3 * G, D);
+    Vec wr(gWref.begin(), gWref.end()), br(gbref.begin(), gbref.end());
+    EXPECT_LT(rel_err(gW.data(), wr.data(), wr.size()), kFwdTol);
+    EXPECT_LT(rel_err(gb.data(), br.data(), br.size()), kFwdTol);
 }
 
 TEST(NnLayers, AttentionForwardBackward) {
@@ -446,6 +492,43 @@ TEST(NnNetwork, PermutingVerticesPermutesLogitsAndKeepsValue) {
             }
         }
     }
+}
+
+// The batch runs in chunks on OpenMP threads; the chunks depend on the batch
+// only, so 1 thread and 3 threads give the same bits (logits, value, grads).
+TEST(NnNetwork, FloatsDoNotDependOnTheThreadCount) {
+    ccx_nn_config c = small_config();
+    ASSERT_GT(c.n_layers, 0);
+    const int B = 11, N = 9;
+    CpuNet net(c, B, 51);
+    perturb_params(net.nn, 52);
+    std::vector<int> n_live;
+    for (int b = 0; b < B; b++) n_live.push_back(1 + b % N);
+    nnref::Obs o = nnref::random_obs(c, B, N, n_live, 53);
+    ccx_rng r;
+    ccx_rng_seed(&r, 54);
+    auto dl = randv(B * N, &r), dv = randv(B, &r);
+    size_t P = net.nn.lay.n_params;
+    auto run = [&](int threads, std::vector<float> &out) {
+        ccx_threads_set(threads);
+        ccx_error err;
+        ccx_nn_obs ov = o.view();
+        ASSERT_EQ(ccx_nn_cpu_forward(&net.nn, &ov, &err), 0);
+        out.assign(net.nn.act[CCX_NN_A_LOGITS], net.nn.act[CCX_NN_A_LOGITS] + B * N);
+        out.insert(out.end(), net.nn.act[CCX_NN_A_VALUE], net.nn.act[CCX_NN_A_VALUE] + B);
+        ccx_nn_cpu_zero_grad(&net.nn);
+        ASSERT_EQ(ccx_nn_cpu_backward(&net.nn, dl.data(), dv.data(), &err), 0);
+        out.insert(out.end(), net.nn.grads, net.nn.grads + P);
+    };
+    std::vector<float> one, three;
+    run(1, one);
+    run(3, three);
+    bool threaded = ccx_threads_max() == 3;
+    ccx_threads_set(ccx_threads_cores());
+    if (!threaded) GTEST_SKIP() << "built without OpenMP: one thread";
+    ASSERT_EQ(one.size(), three.size());
+    EXPECT_EQ(0, std::memcmp(one.data(), three.data(), one.size() * sizeof(float)));
+    EXPECT_EQ(net.nn.n_chunks, std::min(B, CCX_NN_CPU_CHUNKS));
 }
 
 TEST(NnNetwork, MaskedActionsGetZeroProbabilityAndZeroGradient) {

@@ -15,11 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "cli/cli.h"
+#include "util/threads.h"
 #include "util/clock.h"
 #include "env/env.h"
 #include "game/game.h"
@@ -334,11 +332,8 @@ int ccx_bench_env(int argc, char **argv) {
         ccx_graph_free(g);
         return CCX_EXIT_USAGE;
     }
-#ifdef _OPENMP
-    omp_set_num_threads((int)threads);
-#else
-    threads = 1;
-#endif
+    ccx_threads_set((int)threads);
+    threads = ccx_threads_max();
     bench_cfg c = {g, backend, seconds, (uint64_t)seed, (int)threads, 0, 0, 0, NULL};
     int rc = CCX_EXIT_OK;
     if (out_path && !(c.out = fopen(out_path, "a"))) {

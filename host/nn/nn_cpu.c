@@ -6,6 +6,7 @@
 #include "nn/nn_cpu.h"
 
 #include <cblas.h>
+void openblas_set_num_threads(int n); /* OpenBLAS's; not in every cblas.h */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,15 +40,20 @@ void ccx_nn_matmul_backward(float *dinp, float *dw, float *dbias, const float *d
 }
 
 /* ---------------------------------------------------------- layernorm -- */
-/* inp [R, C], g [C], b [C] -> out [R, C], mean [R], rstd [R] */
+/* inp [R, C], g [C], b [C] -> out [R, C], mean [R], rstd [R]
+ * The row sums are `omp simd` reductions: vector partial sums (an order
+ * the compiler picks, the same on every run of one build), not one serial
+ * chain, which made the layer norms a quarter of a quick-start update. */
 void ccx_nn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
                               const float *g, const float *b, int R, int C) {
     for (int r = 0; r < R; r++) {
         const float *x = inp + (size_t)r * C;
         float m = 0;
+#pragma omp simd reduction(+ : m)
         for (int c = 0; c < C; c++) m += x[c];
         m /= (float)C;
         float var = 0;
+#pragma omp simd reduction(+ : var)
         for (int c = 0; c < C; c++) {
             float d = x[c] - m;
             var += d * d;
@@ -55,6 +61,7 @@ void ccx_nn_layernorm_forward(float *out, float *mean, float *rstd, const float 
         var /= (float)C;
         float s = 1.0f / sqrtf(var + CCX_NN_LN_EPS);
         float *o = out + (size_t)r * C;
+#pragma omp simd
         for (int c = 0; c < C; c++) o[c] = (x[c] - m) * s * g[c] + b[c];
         mean[r] = m;
         rstd[r] = s;
@@ -69,6 +76,7 @@ void ccx_nn_layernorm_backward(float *dinp, float *dg, float *db, const float *d
         const float *d = dout + (size_t)r * C, *x = inp + (size_t)r * C;
         float m = mean[r], s = rstd[r];
         float dnorm_mean = 0, dnorm_norm_mean = 0;
+#pragma omp simd reduction(+ : dnorm_mean, dnorm_norm_mean)
         for (int c = 0; c < C; c++) {
             float norm = (x[c] - m) * s;
             float dnorm = g[c] * d[c];
@@ -78,6 +86,7 @@ void ccx_nn_layernorm_backward(float *dinp, float *dg, float *db, const float *d
         dnorm_mean /= (float)C;
         dnorm_norm_mean /= (float)C;
         float *dx = dinp + (size_t)r * C;
+#pragma omp simd
         for (int c = 0; c < C; c++) {
             float norm = (x[c] - m) * s;
             float dnorm = g[c] * d[c];
@@ -134,27 +143,42 @@ void ccx_nn_edge_codes(uint8_t *code, const uint8_t *adj, const uint8_t *live, i
 
 /* features [B, N, F], adj [B, N, N], live [B, N] -> E [B, N, 3G], G = F + K
  * (no gradient: these are inputs) */
-void ccx_nn_embed_inputs(float *E, const float *features, const uint8_t *adj,
-                         const uint8_t *live, int B, int N, int F, int op_feature, int K) {
+void ccx_nn_embed_inputs(float *E, uint16_t *hot, uint16_t *hot_n, const float *features,
+                         const uint8_t *adj, const uint8_t *live, int B, int N, int F,
+                         int op_feature, int K) {
     int G = F + K;
+    /* a row's nonzero one-hot columns (j = third * K + code), each once */
+#define HOT_ADD(row, j)                                                                        \
+    do {                                                                                       \
+        size_t row_ = (size_t)b * N + (size_t)(row);                                           \
+        if (hot) hot[row_ * 3 * K + hot_n[row_]++] = (uint16_t)(j);                            \
+    } while (0)
+    int code[CCX_NN_MAX_EMBED_N];
     for (int b = 0; b < B; b++) {
         float *Eb = E + (size_t)b * N * 3 * G;
+        if (hot) memset(hot_n + (size_t)b * N, 0, sizeof(uint16_t) * (size_t)N);
         /* g_i first, for every i: the means below read the neighbours' g */
         for (int i = 0; i < N; i++) {
             float *g = Eb + (size_t)i * 3 * G;
             const float *f = features + ((size_t)b * N + i) * F;
             memcpy(g, f, (size_t)F * sizeof(float));
+            code[i] = -1;
             if (K) {
                 memset(g + F, 0, (size_t)K * sizeof(float));
-                float code = f[op_feature];
-                if (code >= 0.0f && code < (float)K && (float)(int)code == code) g[F + (int)code] = 1.0f;
+                float v = f[op_feature];
+                if (v >= 0.0f && v < (float)K && (float)(int)v == v) {
+                    code[i] = (int)v;
+                    g[F + code[i]] = 1.0f;
+                    HOT_ADD(i, code[i]);
+                }
             }
         }
         const uint8_t *a = adj + (size_t)b * N * N, *lv = live + (size_t)b * N;
         /* one pass over the adjacency rows (contiguous): edge r -> c adds g_c
          * to r's out-sum and g_r to c's in-sum. Each sum still runs over its
          * neighbours in increasing order, so the floats are those of the
-         * column-by-column definition. */
+         * column-by-column definition. A one-hot adds a single 1 (adding
+         * its zeros changes no float). */
         int nin[CCX_NN_MAX_EMBED_N], nout[CCX_NN_MAX_EMBED_N];
         for (int i = 0; i < N; i++) {
             memset(Eb + (size_t)i * 3 * G + G, 0, 2 * (size_t)G * sizeof(float));
@@ -177,12 +201,20 @@ void ccx_nn_embed_inputs(float *E, const float *features, const uint8_t *adj,
                 if (lv[c]) {
                     const float *gc = Eb + (size_t)c * 3 * G;
                     nout[r]++;
-                    for (int k = 0; k < G; k++) eout_r[k] += gc[k];
+                    for (int k = 0; k < F; k++) eout_r[k] += gc[k];
+                    if (code[c] >= 0) {
+                        if (eout_r[F + code[c]] == 0.0f) HOT_ADD(r, 2 * K + code[c]);
+                        eout_r[F + code[c]] += 1.0f;
+                    }
                 }
                 if (lv[r]) {
                     float *ein_c = Eb + (size_t)c * 3 * G + G;
                     nin[c]++;
-                    for (int k = 0; k < G; k++) ein_c[k] += gr[k];
+                    for (int k = 0; k < F; k++) ein_c[k] += gr[k];
+                    if (code[r] >= 0) {
+                        if (ein_c[F + code[r]] == 0.0f) HOT_ADD(c, K + code[r]);
+                        ein_c[F + code[r]] += 1.0f;
+                    }
                 }
             }
         }
@@ -193,6 +225,65 @@ void ccx_nn_embed_inputs(float *E, const float *features, const uint8_t *adj,
                 ein[k] *= sin;
                 eout[k] *= sout;
             }
+        }
+    }
+#undef HOT_ADD
+}
+
+/* The embedding's matmul, X [R, D] = E [R, 3G] @ W [3G, D] + bias, with E's
+ * one-hot columns (K of each G: mostly zeros, 62% of the products for the
+ * scalar op set) as sparse rows of W: three BLAS products over the F dense
+ * columns of each third, then X[r] += E[r, col] W[col] for the row's
+ * nonzero one-hot columns that ccx_nn_embed_inputs listed in hot (at most
+ * 1 + the vertex's degree). The same sum as one sgemm, in another order. */
+void ccx_nn_embed_matmul_forward(float *X, const float *E, const uint16_t *hot,
+                                 const uint16_t *hot_n, const float *W, const float *bias, int R,
+                                 int F, int K, int D) {
+    int G = F + K;
+    if (K == 0 || F == 0) {
+        ccx_nn_matmul_forward(X, E, W, bias, R, 3 * G, D);
+        return;
+    }
+    for (int s = 0; s < 3; s++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, D, F, 1.0f, E + (size_t)s * G,
+                    3 * G, W + (size_t)s * G * D, D, s ? 1.0f : 0.0f, X, D);
+    for (int r = 0; r < R; r++) {
+        float *x = X + (size_t)r * D;
+        const float *e = E + (size_t)r * 3 * G;
+        if (bias)
+            for (int d = 0; d < D; d++) x[d] += bias[d];
+        for (int j = 0; j < hot_n[r]; j++) {
+            int col = hot[(size_t)r * 3 * K + j], third = col / K;
+            size_t wrow = (size_t)third * G + F + (size_t)(col - third * K);
+            float v = e[wrow];
+            const float *w = W + wrow * D;
+            for (int d = 0; d < D; d++) x[d] += v * w[d];
+        }
+    }
+}
+
+/* dX [R, D], E [R, 3G] -> dW [3G, D] +=, dbias [D] += (E is an input: no dE) */
+void ccx_nn_embed_matmul_backward(float *dW, float *dbias, const float *dX, const float *E,
+                                  const uint16_t *hot, const uint16_t *hot_n, int R, int F, int K,
+                                  int D) {
+    int G = F + K;
+    if (K == 0 || F == 0) {
+        ccx_nn_matmul_backward(NULL, dW, dbias, dX, E, NULL, R, 3 * G, D);
+        return;
+    }
+    for (int s = 0; s < 3; s++)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, F, D, R, 1.0f, E + (size_t)s * G,
+                    3 * G, dX, D, 1.0f, dW + (size_t)s * G * D, D);
+    for (int r = 0; r < R; r++) {
+        const float *dx = dX + (size_t)r * D, *e = E + (size_t)r * 3 * G;
+        if (dbias)
+            for (int d = 0; d < D; d++) dbias[d] += dx[d];
+        for (int j = 0; j < hot_n[r]; j++) {
+            int col = hot[(size_t)r * 3 * K + j], third = col / K;
+            size_t wrow = (size_t)third * G + F + (size_t)(col - third * K);
+            float v = e[wrow];
+            float *dw = dW + wrow * D;
+            for (int d = 0; d < D; d++) dw[d] += v * dx[d];
         }
     }
 }
@@ -338,6 +429,7 @@ void ccx_nn_policy_forward(float *logits, const float *z, const float *w, const 
         }
         const float *zr = z + (size_t)r * D;
         float s = 0;
+#pragma omp simd reduction(+ : s)
         for (int d = 0; d < D; d++) s += zr[d] * w[d];
         logits[r] = s + b[0];
     }
@@ -387,13 +479,21 @@ int ccx_nn_cpu_init(ccx_nn_cpu *nn, const ccx_nn_config *cfg, int max_batch, uin
     nn->code = malloc(B * N * N);
     nn->live = malloc(B * N);
     nn->legal = malloc(B * N);
-    if (!nn->params || !nn->grads || !nn->m || !nn->v || !nn->acts || !nn->code || !nn->live ||
+    nn->hot = malloc(sizeof(uint16_t) * B * N * (3 * (size_t)cfg->n_op_codes + 1));
+    nn->hot_n = malloc(sizeof(uint16_t) * B * N);
+    nn->logits = malloc(sizeof(float) * B * N);
+    nn->value = malloc(sizeof(float) * B);
+    nn->chunk_grads = malloc(sizeof(float) * P * (B < CCX_NN_CPU_CHUNKS ? B : CCX_NN_CPU_CHUNKS));
+    if (!nn->hot || !nn->hot_n || !nn->logits || !nn->value || !nn->chunk_grads || !nn->params || !nn->grads || !nn->m || !nn->v || !nn->acts || !nn->code || !nn->live ||
         !nn->legal) {
         ccx_nn_cpu_free(nn);
         return ccx_error_set(err, "network: out of memory (%.1f MiB of activations for batch %d at n_pad %d)",
                              (double)bytes / 1048576.0, max_batch, cfg->n_pad);
     }
     ccx_nn_init_params(nn->params, &nn->lay, cfg, seed);
+    /* the chunks run on OpenMP threads; BLAS runs on the thread that calls
+     * it (its own threads inside ours would only oversubscribe the cores) */
+    openblas_set_num_threads(1);
     return 0;
 }
 
@@ -407,52 +507,72 @@ void ccx_nn_cpu_free(ccx_nn_cpu *nn) {
     free(nn->code);
     free(nn->live);
     free(nn->legal);
+    free(nn->hot);
+    free(nn->hot_n);
+    free(nn->logits);
+    free(nn->value);
+    free(nn->chunk_grads);
     memset(nn, 0, sizeof *nn);
 }
 
-/* Point act[] into the buffer for batch B at N (front of the preallocation). */
-static void place_acts(ccx_nn_cpu *nn, int B, int N) {
-    size_t s[CCX_NN_N_ACTS];
-    ccx_nn_act_sizes(&nn->cfg, B, N, s);
+/* Split batch B at N into chunks of envs (their number depends on B only,
+ * never on the thread count, so every run of a config computes the same
+ * floats) and point each chunk's act[] into its own region of the
+ * preallocation: the chunks' regions add up to the whole batch's, every
+ * activation being linear in B. A chunk's logits and value are written
+ * straight into the whole batch's outputs. */
+static void place_chunks(ccx_nn_cpu *nn, int B, int N) {
+    int C = B < CCX_NN_CPU_CHUNKS ? B : CCX_NN_CPU_CHUNKS;
     float *p = nn->acts;
-    for (int a = 0; a < CCX_NN_N_ACTS; a++) {
-        nn->act[a] = p;
-        p += s[a];
+    nn->n_chunks = C;
+    for (int k = 0; k < C; k++) {
+        ccx_nn_cpu_chunk *ch = &nn->chunk[k];
+        ch->b0 = (int)((long)B * k / C);
+        ch->batch = (int)((long)B * (k + 1) / C) - ch->b0;
+        size_t s[CCX_NN_N_ACTS], b0 = (size_t)ch->b0, n = (size_t)N;
+        ccx_nn_act_sizes(&nn->cfg, ch->batch, N, s);
+        for (int a = 0; a < CCX_NN_N_ACTS; a++) {
+            ch->act[a] = p;
+            p += s[a];
+        }
+        ch->act[CCX_NN_A_LOGITS] = nn->logits + b0 * n;
+        ch->act[CCX_NN_A_VALUE] = nn->value + b0;
+        float *ones = ch->act[CCX_NN_A_ONES];
+        for (size_t i = 0; i < s[CCX_NN_A_ONES]; i++) ones[i] = 1.0f;
+        ch->code = nn->code + b0 * n * n;
+        ch->live = nn->live + b0 * n;
+        ch->legal = nn->legal + b0 * n;
+        ch->hot = nn->hot + b0 * n * (3 * (size_t)nn->cfg.n_op_codes + 1);
+        ch->hot_n = nn->hot_n + b0 * n;
+        ch->grads = nn->chunk_grads + (size_t)k * nn->lay.n_params;
     }
-    float *ones = nn->act[CCX_NN_A_ONES];
-    for (size_t i = 0; i < s[CCX_NN_A_ONES]; i++) ones[i] = 1.0f;
+    nn->act[CCX_NN_A_LOGITS] = nn->logits;
+    nn->act[CCX_NN_A_VALUE] = nn->value;
 }
 
 #define PARAM(t) (nn->params + nn->lay.offset[t])
-#define GRAD(t) (nn->grads + nn->lay.offset[t])
+#define GRAD(t) (ch->grads + nn->lay.offset[t])
 
-int ccx_nn_cpu_forward(ccx_nn_cpu *nn, const ccx_nn_obs *obs, ccx_error *err) {
+/* The forward pass of one chunk: envs [b0, b0 + batch) of obs. */
+static void forward_chunk(ccx_nn_cpu *nn, ccx_nn_cpu_chunk *ch, const ccx_nn_obs *obs) {
     const ccx_nn_config *c = &nn->cfg;
-    if (!obs || !obs->features || !obs->adj || !obs->legal)
-        return ccx_error_set(err, "network forward: missing observation array");
-    if (obs->batch < 1 || obs->batch > nn->max_batch)
-        return ccx_error_set(err, "network forward: batch %d is out of range (1..%d)", obs->batch,
-                             nn->max_batch);
-    if (obs->n_pad < 1 || obs->n_pad > c->n_pad)
-        return ccx_error_set(err, "network forward: n_pad %d is out of range (1..%d)", obs->n_pad,
-                             c->n_pad);
-    int B = obs->batch, N = obs->n_pad, R = B * N;
-    int F = c->n_features, G = ccx_nn_in_width(c), D = c->dim, L = c->n_layers, H = c->n_heads;
+    int B = ch->batch, N = obs->n_pad, R = B * N;
+    int F = c->n_features, D = c->dim, L = c->n_layers, H = c->n_heads;
     int M = c->mlp_dim, V = c->value_dim;
-    place_acts(nn, B, N);
-    nn->batch = B;
-    nn->n = N;
-    if (obs->live) memcpy(nn->live, obs->live, (size_t)R);
-    else ccx_nn_live_from_features(nn->live, obs->features, R, F);
-    memcpy(nn->legal, obs->legal, (size_t)R);
-    if (L > 0) ccx_nn_edge_codes(nn->code, obs->adj, nn->live, B, N); /* attention only */
-    float **A = nn->act;
+    size_t b0 = (size_t)ch->b0;
+    const float *features = obs->features + b0 * N * F;
+    const uint8_t *adj = obs->adj + b0 * N * N;
+    if (obs->live) memcpy(ch->live, obs->live + b0 * N, (size_t)R);
+    else ccx_nn_live_from_features(ch->live, features, R, F);
+    memcpy(ch->legal, obs->legal + b0 * N, (size_t)R);
+    if (L > 0) ccx_nn_edge_codes(ch->code, adj, ch->live, B, N); /* attention only */
+    float **A = ch->act;
     size_t RD = (size_t)R * D, RM = (size_t)R * M;
 
-    ccx_nn_embed_inputs(A[CCX_NN_A_EMB], obs->features, obs->adj, nn->live, B, N, F,
+    ccx_nn_embed_inputs(A[CCX_NN_A_EMB], ch->hot, ch->hot_n, features, adj, ch->live, B, N, F,
                         c->op_feature, c->n_op_codes);
-    ccx_nn_matmul_forward(A[CCX_NN_A_X], A[CCX_NN_A_EMB], PARAM(CCX_NN_EMB_W), PARAM(CCX_NN_EMB_B),
-                          R, 3 * G, D);
+    ccx_nn_embed_matmul_forward(A[CCX_NN_A_X], A[CCX_NN_A_EMB], ch->hot, ch->hot_n,
+                                PARAM(CCX_NN_EMB_W), PARAM(CCX_NN_EMB_B), R, F, c->n_op_codes, D);
     for (int l = 0; l < L; l++) {
         const ccx_nn_layer_acts a = ccx_nn_layer_acts_of(A, l, B, N, D, M, H);
         float *tmp = A[CCX_NN_A_TMP];
@@ -460,7 +580,7 @@ int ccx_nn_cpu_forward(ccx_nn_cpu *nn, const ccx_nn_obs *obs, ccx_error *err) {
         ccx_nn_layernorm_forward(a.ln1, a.m1, a.r1, a.x, PARAM(CCX_NN_LN1_G) + lD, PARAM(CCX_NN_LN1_B) + lD, R, D);
         ccx_nn_matmul_forward(a.qkv, a.ln1, PARAM(CCX_NN_QKV_W) + lD * 3 * D,
                               PARAM(CCX_NN_QKV_B) + 3 * lD, R, D, 3 * D);
-        ccx_nn_attention_forward(a.atto, a.att, a.qkv, nn->code, PARAM(CCX_NN_EDGE) + (size_t)l * 2 * H,
+        ccx_nn_attention_forward(a.atto, a.att, a.qkv, ch->code, PARAM(CCX_NN_EDGE) + (size_t)l * 2 * H,
                                  B, N, D, H);
         ccx_nn_matmul_forward(tmp, a.atto, PARAM(CCX_NN_ATTN_W) + lD * D, PARAM(CCX_NN_ATTN_B) + lD,
                               R, D, D);
@@ -477,13 +597,30 @@ int ccx_nn_cpu_forward(ccx_nn_cpu *nn, const ccx_nn_obs *obs, ccx_error *err) {
     ccx_nn_layernorm_forward(z, A[CCX_NN_A_LNF_MEAN], A[CCX_NN_A_LNF_RSTD], A[CCX_NN_A_X] + L * RD,
                              PARAM(CCX_NN_LNF_G), PARAM(CCX_NN_LNF_B), R, D);
     ccx_nn_policy_forward(A[CCX_NN_A_LOGITS], z, PARAM(CCX_NN_POL_W), PARAM(CCX_NN_POL_B),
-                          nn->legal, R, D);
-    ccx_nn_pool_forward(A[CCX_NN_A_POOLED], z, nn->live, B, N, D);
+                          ch->legal, R, D);
+    ccx_nn_pool_forward(A[CCX_NN_A_POOLED], z, ch->live, B, N, D);
     ccx_nn_matmul_forward(A[CCX_NN_A_VPRE], A[CCX_NN_A_POOLED], PARAM(CCX_NN_VAL1_W),
                           PARAM(CCX_NN_VAL1_B), B, D, V);
     ccx_nn_gelu_forward(A[CCX_NN_A_VACT], A[CCX_NN_A_VPRE], (size_t)B * V);
     ccx_nn_matmul_forward(A[CCX_NN_A_VALUE], A[CCX_NN_A_VACT], PARAM(CCX_NN_VAL2_W),
                           PARAM(CCX_NN_VAL2_B), B, V, 1);
+}
+
+int ccx_nn_cpu_forward(ccx_nn_cpu *nn, const ccx_nn_obs *obs, ccx_error *err) {
+    const ccx_nn_config *c = &nn->cfg;
+    if (!obs || !obs->features || !obs->adj || !obs->legal)
+        return ccx_error_set(err, "network forward: missing observation array");
+    if (obs->batch < 1 || obs->batch > nn->max_batch)
+        return ccx_error_set(err, "network forward: batch %d is out of range (1..%d)", obs->batch,
+                             nn->max_batch);
+    if (obs->n_pad < 1 || obs->n_pad > c->n_pad)
+        return ccx_error_set(err, "network forward: n_pad %d is out of range (1..%d)", obs->n_pad,
+                             c->n_pad);
+    place_chunks(nn, obs->batch, obs->n_pad);
+    nn->batch = obs->batch;
+    nn->n = obs->n_pad;
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < nn->n_chunks; k++) forward_chunk(nn, &nn->chunk[k], obs);
     return 0;
 }
 
@@ -491,20 +628,24 @@ void ccx_nn_cpu_zero_grad(ccx_nn_cpu *nn) {
     memset(nn->grads, 0, nn->lay.n_params * sizeof(float));
 }
 
-int ccx_nn_cpu_backward(ccx_nn_cpu *nn, const float *dlogits, const float *dvalue, ccx_error *err) {
-    if (nn->batch < 1) return ccx_error_set(err, "network backward: no forward pass to differentiate");
+/* The backward pass of one chunk into its own gradient buffer (=, not +=). */
+static void backward_chunk(ccx_nn_cpu *nn, ccx_nn_cpu_chunk *ch, const float *dlogits,
+                           const float *dvalue) {
     const ccx_nn_config *c = &nn->cfg;
-    int B = nn->batch, N = nn->n, R = B * N;
-    int G = ccx_nn_in_width(c), D = c->dim, L = c->n_layers, H = c->n_heads, M = c->mlp_dim;
+    int B = ch->batch, N = nn->n, R = B * N;
+    int D = c->dim, L = c->n_layers, H = c->n_heads, M = c->mlp_dim;
     int V = c->value_dim;
-    float **A = nn->act;
+    float **A = ch->act;
     size_t RD = (size_t)R * D, RM = (size_t)R * M;
     float *dx = A[CCX_NN_A_DX], *dln = A[CCX_NN_A_DLN], *z = A[CCX_NN_A_LNF];
+    memset(ch->grads, 0, nn->lay.n_params * sizeof(float));
+    if (dlogits) dlogits += (size_t)ch->b0 * N;
+    if (dvalue) dvalue += ch->b0;
 
     /* heads -> dz (in dln) */
     if (dlogits)
         ccx_nn_policy_backward(dln, GRAD(CCX_NN_POL_W), GRAD(CCX_NN_POL_B), dlogits, z,
-                               PARAM(CCX_NN_POL_W), nn->legal, R, D);
+                               PARAM(CCX_NN_POL_W), ch->legal, R, D);
     else
         memset(dln, 0, RD * sizeof(float));
     if (dvalue) {
@@ -516,7 +657,7 @@ int ccx_nn_cpu_backward(ccx_nn_cpu *nn, const float *dlogits, const float *dvalu
         memset(dp, 0, (size_t)B * D * sizeof(float));
         ccx_nn_matmul_backward(dp, GRAD(CCX_NN_VAL1_W), GRAD(CCX_NN_VAL1_B), dv,
                                A[CCX_NN_A_POOLED], PARAM(CCX_NN_VAL1_W), B, D, V);
-        ccx_nn_pool_backward(dln, dp, nn->live, B, N, D);
+        ccx_nn_pool_backward(dln, dp, ch->live, B, N, D);
     }
     memset(dx, 0, RD * sizeof(float));
     ccx_nn_layernorm_backward(dx, GRAD(CCX_NN_LNF_G), GRAD(CCX_NN_LNF_B), dln,
@@ -541,15 +682,30 @@ int ccx_nn_cpu_backward(ccx_nn_cpu *nn, const float *dlogits, const float *dvalu
         ccx_nn_matmul_backward(datto, GRAD(CCX_NN_ATTN_W) + lD * D, GRAD(CCX_NN_ATTN_B) + lD, dx,
                                a.atto, PARAM(CCX_NN_ATTN_W) + lD * D, R, D, D);
         ccx_nn_attention_backward(dqkv, GRAD(CCX_NN_EDGE) + (size_t)l * 2 * H, A[CCX_NN_A_DATT],
-                                  datto, a.qkv, a.att, nn->code, B, N, D, H);
+                                  datto, a.qkv, a.att, ch->code, B, N, D, H);
         memset(dln, 0, RD * sizeof(float));
         ccx_nn_matmul_backward(dln, GRAD(CCX_NN_QKV_W) + lD * 3 * D, GRAD(CCX_NN_QKV_B) + 3 * lD,
                                dqkv, a.ln1, PARAM(CCX_NN_QKV_W) + lD * 3 * D, R, D, 3 * D);
         ccx_nn_layernorm_backward(dx, GRAD(CCX_NN_LN1_G) + lD, GRAD(CCX_NN_LN1_B) + lD, dln, a.x,
                                   PARAM(CCX_NN_LN1_G) + lD, a.m1, a.r1, R, D);
     }
-    ccx_nn_matmul_backward(NULL, GRAD(CCX_NN_EMB_W), GRAD(CCX_NN_EMB_B), dx, A[CCX_NN_A_EMB],
-                           PARAM(CCX_NN_EMB_W), R, 3 * G, D);
+    ccx_nn_embed_matmul_backward(GRAD(CCX_NN_EMB_W), GRAD(CCX_NN_EMB_B), dx, A[CCX_NN_A_EMB],
+                                 ch->hot, ch->hot_n, R, c->n_features, c->n_op_codes, D);
+}
+
+int ccx_nn_cpu_backward(ccx_nn_cpu *nn, const float *dlogits, const float *dvalue, ccx_error *err) {
+    if (nn->batch < 1) return ccx_error_set(err, "network backward: no forward pass to differentiate");
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < nn->n_chunks; k++) backward_chunk(nn, &nn->chunk[k], dlogits, dvalue);
+    /* grads += chunk 0 + chunk 1 + ..., in that order for every parameter */
+    size_t P = nn->lay.n_params;
+    int C = nn->n_chunks;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < P; i++) {
+        float g = nn->grads[i];
+        for (int k = 0; k < C; k++) g += nn->chunk_grads[(size_t)k * P + i];
+        nn->grads[i] = g;
+    }
     return 0;
 }
 

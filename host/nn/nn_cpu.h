@@ -45,9 +45,22 @@ void ccx_nn_gelu_backward(float *dinp, const float *inp, const float *dout, size
 /* code[B,N,N] = A_ij | A_ji << 1 | live_j << 2 (see model.h) */
 void ccx_nn_edge_codes(uint8_t *code, const uint8_t *adj, const uint8_t *live, int B, int N);
 /* E[B,N,3G] = [g_i, mean of live predecessors' g, mean of live successors' g]
- * with g_i = [f_i, onehot_K(f_i[op_feature])] (G = F + K; K = 0: g = f) */
-void ccx_nn_embed_inputs(float *E, const float *features, const uint8_t *adj,
-                         const uint8_t *live, int B, int N, int F, int op_feature, int K);
+ * with g_i = [f_i, onehot_K(f_i[op_feature])] (G = F + K; K = 0: g = f).
+ * Unless hot is NULL, also lists each row's nonzero one-hot columns (third
+ * * K + code; hot [B,N,3K], their count hot_n [B,N]). */
+void ccx_nn_embed_inputs(float *E, uint16_t *hot, uint16_t *hot_n, const float *features,
+                         const uint8_t *adj, const uint8_t *live, int B, int N, int F,
+                         int op_feature, int K);
+/* The embedding's matmul X[R,D] = E[R,3G] @ W[3G,D] + bias (bias may be
+ * NULL), E's one-hot columns (as listed by ccx_nn_embed_inputs) taken as
+ * sparse rows of W; backward: dW[3G,D] +=, dbias[D] += (no dE: E is an
+ * input). */
+void ccx_nn_embed_matmul_forward(float *X, const float *E, const uint16_t *hot,
+                                 const uint16_t *hot_n, const float *W, const float *bias, int R,
+                                 int F, int K, int D);
+void ccx_nn_embed_matmul_backward(float *dW, float *dbias, const float *dX, const float *E,
+                                  const uint16_t *hot, const uint16_t *hot_n, int R, int F, int K,
+                                  int D);
 /* live[R] = (features[r, CCX_NN_PADDING_FEATURE] == 0) (obs.live == NULL) */
 void ccx_nn_live_from_features(uint8_t *live, const float *features, int R, int F);
 
@@ -76,16 +89,36 @@ void ccx_nn_policy_backward(float *dz, float *dw, float *db, const float *dlogit
                             const float *z, const float *w, const uint8_t *legal, int R, int D);
 
 /* ---------------------------------------------------------------- model */
+/* A forward/backward runs on chunks of the batch, in parallel on OpenMP
+ * threads: every env is independent in the network, so only the parameter
+ * gradients meet, summed chunk by chunk in a fixed order. The number of
+ * chunks depends on the batch only (min(B, CCX_NN_CPU_CHUNKS)), so the
+ * floats do not depend on the thread count. */
+#define CCX_NN_CPU_CHUNKS 8
+
+typedef struct {
+    int b0, batch;                 /* envs [b0, b0 + batch) of the last forward */
+    float *act[CCX_NN_N_ACTS];     /* this chunk's activations (batch `batch`) */
+    uint8_t *code, *live, *legal;  /* views of the whole batch's arrays at b0 */
+    uint16_t *hot, *hot_n;
+    float *grads;                  /* this chunk's parameter gradients, one backward */
+} ccx_nn_cpu_chunk;
+
 typedef struct {
     ccx_nn_config cfg;
     ccx_nn_layout lay;
     int max_batch;
     float *params, *grads, *m, *v; /* lay.n_params each */
     long step;                     /* AdamW steps taken (bias correction uses step) */
-    float *acts;                   /* one buffer, split by act[] */
-    float *act[CCX_NN_N_ACTS];
+    float *acts;                   /* one buffer, split into the chunks' act[] */
+    float *act[CCX_NN_N_ACTS];     /* only [LOGITS] [B, N] and [VALUE] [B]: the outputs */
+    float *logits, *value;         /* the whole batch's outputs (what act[] points to) */
+    ccx_nn_cpu_chunk chunk[CCX_NN_CPU_CHUNKS];
+    int n_chunks;
+    float *chunk_grads;            /* [min(max_batch, CHUNKS), n_params] */
     uint8_t *code;                 /* [B, N, N] edge codes of the last forward */
     uint8_t *live, *legal;         /* [B, N] copies from the last forward */
+    uint16_t *hot, *hot_n;         /* [B, N, 3K], [B, N]: nonzero one-hot columns of E */
     int batch, n;                  /* B and N of the last forward (0: none yet) */
 } ccx_nn_cpu;
 

@@ -22,11 +22,8 @@
 #include "nn/checkpoint.h"
 #include "util/clock.h"
 #include "util/rng.h"
+#include "util/threads.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-void openblas_set_num_threads(int n);
 
 enum { N_METRIC_COLS = CCX_METRICS_N_COMMON + CCX_METRICS_N_PER_TASK * CCX_CONFIG_MAX_TASKS };
 
@@ -404,12 +401,7 @@ static int load_tasks(ccx_trainer *t, ccx_run_task_info *info, ccx_error *err) {
 }
 
 static int setup_compute(ccx_trainer *t, ccx_error *err) {
-    if (t->cfg.threads > 0) {
-        openblas_set_num_threads(t->cfg.threads);
-#ifdef _OPENMP
-        omp_set_num_threads(t->cfg.threads);
-#endif
-    }
+    if (t->cfg.threads > 0) ccx_threads_set(t->cfg.threads);
     const ccx_graph *graphs[CCX_CONFIG_MAX_TASKS];
     for (int k = 0; k < t->n_tasks; k++) graphs[k] = t->task[k].graph;
     t->env = ccx_env_create(t->backend, t->cfg.n_envs, graphs, t->n_tasks, NULL, t->n_pad, err);
