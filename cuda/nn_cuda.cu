@@ -177,7 +177,7 @@ int forward(ccx_nn_cuda *nn, const ccx_nn_obs *obs, ccx_error *err) {
                                                 (long long)N * 3 * D, k, 3 * D, (long long)N * 3 * D,
                                                 0.0f, a.att + h * NN, N, (long long)H * NN, B));
         }
-        CK("masked softmax", nn_masked_softmax_forward(a.att, nn->code, PARAM(CCX_NN_EDGE) + (size_t)l * 2 * H,
+        CK("masked softmax", nn_masked_softmax_forward(a.att, nn->code, PARAM(CCX_NN_EDGE) + (size_t)l * 2 * CCX_NN_EDGE_GROUPS * H,
                                                        B, H, N, s));
         for (int h = 0; h < H; h++) {
             const float *v = a.qkv + 2 * D + (size_t)h * dh;
@@ -286,7 +286,7 @@ int backward(ccx_nn_cuda *nn, const float *dlogits, const float *dvalue, ccx_err
         }
         CK("masked softmax backward", nn_masked_softmax_backward(datt, A[CCX_NN_A_EDGE_PART], a.att, nn->code,
                                                                  B, H, N, s));
-        CK("edge bias grad", nn_edge_grad_reduce(GRAD(CCX_NN_EDGE) + (size_t)l * 2 * H, A[CCX_NN_A_EDGE_PART],
+        CK("edge bias grad", nn_edge_grad_reduce(GRAD(CCX_NN_EDGE) + (size_t)l * 2 * CCX_NN_EDGE_GROUPS * H, A[CCX_NN_A_EDGE_PART],
                                                  H, R, s));
         for (int h = 0; h < H; h++) {
             const float *q = a.qkv + (size_t)h * dh, *k = q + D;

@@ -39,8 +39,8 @@ __global__ void live_kernel(uint8_t *live, const float *features, int R, int F, 
     FOR_EACH(r, (size_t)R) live[r] = features[r * F + pad] == 0.0f;
 }
 
-// adj [B, N, N], live [B, N] -> code [B, N, N]; 32x32 tiles, the transposed
-// read through shared memory.
+// adj [B, N, N], live [B, N] -> code [B, N, N] (model.h's bits, as
+// ccx_nn_edge_codes); 32x32 tiles, the transposed read through shared memory.
 __global__ void edge_codes_kernel(uint8_t *code, const uint8_t *adj, const uint8_t *live, int B, int N) {
     __shared__ uint8_t tile[32][33];
     int i0 = blockIdx.y * 32, j0 = blockIdx.x * 32;
@@ -55,10 +55,15 @@ __global__ void edge_codes_kernel(uint8_t *code, const uint8_t *adj, const uint8
         for (int ty = threadIdx.y; ty < 32; ty += blockDim.y) {
             int i = i0 + ty, j = j0 + threadIdx.x;
             if (i < N && j < N) {
-                unsigned a = A[(size_t)i * N + j] != 0;
-                unsigned at = tile[threadIdx.x][ty] != 0; // A[j][i]
+                unsigned out = A[(size_t)i * N + j];
+                unsigned in = tile[threadIdx.x][ty]; // A[j][i]
                 unsigned lv = live[(size_t)b * N + j] != 0;
-                code[((size_t)b * N + i) * N + j] = (uint8_t)(a | at << 1 | lv << 2);
+                unsigned gout = out > CCX_NN_EDGE_GROUPS ? CCX_NN_EDGE_GROUPS - 1 : out - 1;
+                unsigned gin = in > CCX_NN_EDGE_GROUPS ? CCX_NN_EDGE_GROUPS - 1 : in - 1;
+                code[((size_t)b * N + i) * N + j] =
+                    (uint8_t)((out != 0) | (in != 0) << 1 | lv << 2 |
+                              (out ? gout : 0) << CCX_NN_CODE_OUT_GROUP_SHIFT |
+                              (in ? gin : 0) << CCX_NN_CODE_IN_GROUP_SHIFT);
             }
         }
     }
@@ -210,12 +215,12 @@ __global__ void masked_softmax_forward_kernel(float *att, const uint8_t *code, c
     size_t b = bh / H;
     float *s = att + row * N;
     const uint8_t *c = code + (b * N + i) * N;
-    float eo = edge[h], ei = edge[H + h];
+    const float *eh = edge + h; // [2, T, H] at head h
     float mx = -INFINITY;
     for (int j = lane; j < N; j += 32) {
         unsigned cj = c[j];
         if (cj & 4) {
-            float v = s[j] + ((cj & 1) ? eo : 0.0f) + ((cj & 2) ? ei : 0.0f);
+            float v = s[j] + ccx_nn_edge_bias(cj, eh, H);
             s[j] = v;
             mx = fmaxf(mx, v);
         }
@@ -235,7 +240,7 @@ __global__ void masked_softmax_forward_kernel(float *att, const uint8_t *code, c
     for (int j = lane; j < N; j += 32) s[j] *= inv;
 }
 
-// one warp per row: dS = P (dP - sum_j P dP) in place; edge_part [2, H, B*N]   (backward)
+// one warp per row: dS = P (dP - sum_j P dP) in place; edge_part [2, T, H, B*N]   (backward)
 __global__ void masked_softmax_backward_kernel(float *datt, float *edge_part, const float *att,
                                                const uint8_t *code, int B, int H, int N) {
     size_t row = (blockIdx.x * (size_t)blockDim.x + threadIdx.x) / 32;
@@ -251,24 +256,23 @@ __global__ void masked_softmax_backward_kernel(float *datt, float *edge_part, co
     float dot = 0;
     for (int j = lane; j < N; j += 32) dot += p[j] * d[j];
     dot = warp_sum(dot);
-    float ro = 0, ri = 0;
+    float r[2 * CCX_NN_EDGE_GROUPS]; // [which, group]
+    for (int k = 0; k < 2 * CCX_NN_EDGE_GROUPS; k++) r[k] = 0.0f;
     for (int j = lane; j < N; j += 32) {
         float ds = p[j] * (d[j] - dot);
         d[j] = ds;
         unsigned cj = c[j];
-        if (cj & 1) ro += ds;
-        if (cj & 2) ri += ds;
+        if (cj & 1) r[ccx_nn_code_out_group(cj)] += ds;
+        if (cj & 2) r[CCX_NN_EDGE_GROUPS + ccx_nn_code_in_group(cj)] += ds;
     }
-    ro = warp_sum(ro);
-    ri = warp_sum(ri);
-    if (lane == 0) {
-        size_t BN = (size_t)B * N, bi = b * N + i;
-        edge_part[(size_t)h * BN + bi] = ro;
-        edge_part[((size_t)H + h) * BN + bi] = ri;
+    size_t BN = (size_t)B * N, bi = b * N + i;
+    for (int k = 0; k < 2 * CCX_NN_EDGE_GROUPS; k++) {
+        float v = warp_sum(r[k]);
+        if (lane == 0) edge_part[((size_t)k * H + h) * BN + bi] = v;
     }
 }
 
-// one block per (which, h): dedge[which*H + h] += sum over B*N rows
+// one block per (which, group, h): dedge[(which*T + group)*H + h] += sum over B*N rows
 __global__ void edge_grad_reduce_kernel(float *dedge, const float *edge_part, int BN) {
     __shared__ float red[kThreads / 32];
     const float *p = edge_part + (size_t)blockIdx.x * BN;
@@ -438,7 +442,7 @@ cudaError_t nn_masked_softmax_backward(float *datt, float *edge_part, const floa
 }
 
 cudaError_t nn_edge_grad_reduce(float *dedge, const float *edge_part, int H, int BN, cudaStream_t s) {
-    edge_grad_reduce_kernel<<<(unsigned)(2 * H), kThreads, 0, s>>>(dedge, edge_part, BN);
+    edge_grad_reduce_kernel<<<(unsigned)(2 * CCX_NN_EDGE_GROUPS * H), kThreads, 0, s>>>(dedge, edge_part, BN);
     return cudaGetLastError();
 }
 

@@ -89,7 +89,8 @@ inline void embed(double *E, const float *features, const uint8_t *adj, const ui
     }
 }
 
-// out [B, N, D] from qkv [B, N, 3D]; edge [2, H]; keys masked to live.
+// out [B, N, D] from qkv [B, N, 3D]; edge [2, T, H] (T type groups); keys
+// masked to live.
 inline void attention(double *out, const double *qkv, const uint8_t *adj, const uint8_t *live,
                       const double *edge, int B, int N, int D, int H) {
     int dh = D / H;
@@ -106,8 +107,11 @@ inline void attention(double *out, const double *qkv, const uint8_t *adj, const 
                     double d = 0;
                     for (int c = 0; c < dh; c++) d += q[c] * k[c];
                     d *= scale;
-                    if (adj[((size_t)b * N + i) * N + j]) d += edge[h];
-                    if (adj[((size_t)b * N + j) * N + i]) d += edge[H + h];
+                    // the edge's type group: adj - 1, past the last counts as the last
+                    int out = adj[((size_t)b * N + i) * N + j], in = adj[((size_t)b * N + j) * N + i];
+                    const int T = CCX_NN_EDGE_GROUPS;
+                    if (out) d += edge[(size_t)std::min(out - 1, T - 1) * H + h];
+                    if (in) d += edge[(size_t)(T + std::min(in - 1, T - 1)) * H + h];
                     s[j] = d;
                     mx = std::max(mx, d);
                 }
@@ -142,7 +146,8 @@ struct Obs {
 };
 
 // A random batch: graph b has n_live[b] live slots scattered among N (the
-// rest padding), random DAG edges among live vertices, env.h-like features
+// rest padding), random DAG edges of random type groups among live
+// vertices, env.h-like features
 // (index 0 = 1 for padding, op code at cfg.op_feature), legal a random
 // subset of live vertices (at least one when any is live).
 inline Obs random_obs(const ccx_nn_config &cfg, int B, int N, const std::vector<int> &n_live,
@@ -168,7 +173,8 @@ inline Obs random_obs(const ccx_nn_config &cfg, int B, int N, const std::vector<
             int i = order[a];
             o.live[(size_t)b * N + i] = 1;
             for (int c = a + 1; c < nl; c++)
-                if (ccx_rng_unit(&r) < 0.35) o.adj[((size_t)b * N + i) * N + order[c]] = 1;
+                if (ccx_rng_unit(&r) < 0.35) // 1 + a type group, now and then past the last
+                    o.adj[((size_t)b * N + i) * N + order[c]] = (uint8_t)(1 + ccx_rng_below(&r, 4));
         }
         bool any = false;
         for (int i = 0; i < N; i++) {
@@ -206,7 +212,7 @@ inline void forward(const ccx_nn_config &cfg, const Vec &p, const Obs &o, Vec *l
         size_t lD = (size_t)l * D;
         layernorm(a.data(), x.data(), P(CCX_NN_LN1_G) + lD, P(CCX_NN_LN1_B) + lD, R, D);
         matmul(qkv.data(), a.data(), P(CCX_NN_QKV_W) + lD * 3 * D, P(CCX_NN_QKV_B) + 3 * lD, R, D, 3 * D);
-        attention(att.data(), qkv.data(), o.adj.data(), o.live.data(), P(CCX_NN_EDGE) + (size_t)l * 2 * H,
+        attention(att.data(), qkv.data(), o.adj.data(), o.live.data(), P(CCX_NN_EDGE) + (size_t)l * 2 * CCX_NN_EDGE_GROUPS * H,
                   B, N, D, H);
         matmul(t.data(), att.data(), P(CCX_NN_ATTN_W) + lD * D, P(CCX_NN_ATTN_B) + lD, R, D, D);
         for (size_t i = 0; i < x.size(); i++) x[i] += t[i];

@@ -148,7 +148,8 @@ TEST(NnConfig, LayoutIsContiguousAndCountsParameters) {
     ccx_nn_layout lay;
     ccx_nn_layout_init(&lay, &c);
     size_t G = 18 + 30, D = 128, L = 4, H = 4, M = 512, V = 128;
-    size_t want = 3 * G * D + D + L * (2 * D + D * 3 * D + 3 * D + 2 * H + D * D + D + 2 * D + D * M + M +
+    size_t T = CCX_NN_EDGE_GROUPS;
+    size_t want = 3 * G * D + D + L * (2 * D + D * 3 * D + 3 * D + 2 * T * H + D * D + D + 2 * D + D * M + M +
                                        M * D + D) +
                   2 * D + D + 1 + D * V + V + V + 1;
     EXPECT_EQ(lay.n_params, want);
@@ -300,6 +301,9 @@ TEST(NnLayers, EmbeddingMatmulTakesTheOneHotsAsSparseRows) {
     EXPECT_LT(rel_err(gb.data(), br.data(), br.size()), kFwdTol);
 }
 
+static_assert(CCX_NN_EDGE_GROUPS == CCX_REC_GROUPS,
+              "the attention has one edge bias per record type group of the observation");
+
 TEST(NnLayers, AttentionForwardBackward) {
     ccx_nn_config c = small_config();
     const int B = 3, N = 6, D = 8, H = 2;
@@ -307,7 +311,9 @@ TEST(NnLayers, AttentionForwardBackward) {
     nnref::Obs o = nnref::random_obs(c, B, N, {6, 4, 0}, 12);
     ccx_rng r;
     ccx_rng_seed(&r, 4);
-    auto qkv = randv((size_t)B * N * 3 * D, &r, 1.5), edge = randv(2 * H, &r), dout = randv((size_t)B * N * D, &r);
+    const int T = CCX_NN_EDGE_GROUPS;  // edges of every group (random_obs), one bias each
+    auto qkv = randv((size_t)B * N * 3 * D, &r, 1.5), edge = randv(2 * T * H, &r),
+         dout = randv((size_t)B * N * D, &r);
     std::vector<uint8_t> code((size_t)B * N * N);
     ccx_nn_edge_codes(code.data(), o.adj.data(), o.live.data(), B, N);
     std::vector<float> out((size_t)B * N * D), att((size_t)B * H * N * N);
@@ -326,13 +332,18 @@ TEST(NnLayers, AttentionForwardBackward) {
                 for (int j = 0; j < N; j++)
                     if (!o.live[(size_t)b * N + j])
                         EXPECT_EQ(att[(((size_t)b * H + h) * N + i) * N + j], 0.0f);
-    std::vector<float> gq(qkv.size(), 7.0f), ge(2 * H, 0), scratch((size_t)B * H * N * N);
+    std::vector<float> gq(qkv.size(), 7.0f), ge(2 * T * H, 0), scratch((size_t)B * H * N * N);
     ccx_nn_attention_backward(gq.data(), ge.data(), scratch.data(), dout.data(), qkv.data(), att.data(),
                               code.data(), B, N, D, H);
     Vec fq = fd_grad(dq, [&](const Vec &v) { return dot(fwd(v, de), dout); });
     Vec fe = fd_grad(de, [&](const Vec &v) { return dot(fwd(dq, v), dout); });
     EXPECT_LT(rel_err(gq.data(), fq.data(), gq.size()), kGradTol);
     EXPECT_LT(rel_err(ge.data(), fe.data(), ge.size()), kGradTol);
+    for (int k = 0; k < 2 * T; k++) {  // every (direction, group) bias moves the output
+        double mag = 0;
+        for (int h = 0; h < H; h++) mag += std::fabs(fe[(size_t)k * H + h]);
+        EXPECT_GT(mag, 1e-6) << (k < T ? "out" : "in") << " group " << k % T;
+    }
 }
 
 TEST(NnLayers, PolicyHeadMasksAndPoolIsMasked) {
@@ -768,6 +779,44 @@ std::vector<unsigned char> edit_header(const std::vector<unsigned char> &buf,
 }
 
 } // namespace
+
+// A checkpoint from before the edge type groups (edge [L, 2, H]) loads with
+// its one bias copied to every group and every other tensor in place; on a
+// scalar-style observation (all edges of the first group) the network is
+// the one it was.
+TEST(NnCheckpoint, UngroupedEdgeBiasesServeEveryGroup) {
+    ccx_nn_config c = tiny_config();
+    ASSERT_GT(c.n_layers, 0);
+    ccx_nn_layout old_lay, lay;
+    ccx_nn_layout_init_ungrouped_edges(&old_lay, &c);
+    ccx_nn_layout_init(&lay, &c);
+    ASSERT_EQ(old_lay.size[CCX_NN_EDGE] * CCX_NN_EDGE_GROUPS, lay.size[CCX_NN_EDGE]);
+    ccx_rng r;
+    ccx_rng_seed(&r, 77);
+    auto old_p = randv(old_lay.n_params, &r);
+    unsigned char *buf = nullptr;
+    size_t len = 0;
+    ccx_error err;
+    ASSERT_EQ(ccx_nn_checkpoint_serialize_ungrouped_edges(&c, old_p.data(), &buf, &len, &err), 0)
+        << err.msg;
+    ccx_nn_checkpoint ck;
+    ASSERT_EQ(ccx_nn_checkpoint_parse(buf, len, "old.safetensors", &c, &ck, &err), 0) << err.msg;
+    free(buf);
+    size_t L = c.n_layers, H = c.n_heads;
+    for (int t = 0; t < CCX_NN_N_TENSORS; t++) {
+        if (t == CCX_NN_EDGE) continue;
+        EXPECT_EQ(0, std::memcmp(ck.params + lay.offset[t], old_p.data() + old_lay.offset[t],
+                                 lay.size[t] * sizeof(float)))
+            << ccx_nn_tensor_name(t);
+    }
+    for (size_t l = 0; l < L; l++)
+        for (size_t w = 0; w < 2; w++)
+            for (size_t g = 0; g < CCX_NN_EDGE_GROUPS; g++)
+                for (size_t h = 0; h < H; h++)
+                    EXPECT_EQ(ck.params[lay.offset[CCX_NN_EDGE] + ((l * 2 + w) * CCX_NN_EDGE_GROUPS + g) * H + h],
+                              old_p[old_lay.offset[CCX_NN_EDGE] + (l * 2 + w) * H + h]);
+    ccx_nn_checkpoint_free(&ck);
+}
 
 TEST(NnCheckpoint, RoundTripIsBitExact) {
     ccx_nn_config c = tiny_config();

@@ -94,10 +94,10 @@ static void checksum(char hex[65], const ccx_nn_layout *lay, kv *meta, int n_met
 }
 
 /* ---------------------------------------------------------------- write -- */
-int ccx_nn_checkpoint_serialize(const ccx_nn_config *cfg, long step, const float *params,
-                                const float *m, const float *v, int n_extra,
-                                const char *const *keys, const char *const *vals,
-                                unsigned char **out, size_t *out_len, ccx_error *err) {
+static int serialize(const ccx_nn_config *cfg, int ungrouped_edges, long step,
+                     const float *params, const float *m, const float *v, int n_extra,
+                     const char *const *keys, const char *const *vals, unsigned char **out,
+                     size_t *out_len, ccx_error *err) {
     *out = NULL;
     *out_len = 0;
     if (ccx_nn_config_validate(cfg, err)) return -1;
@@ -114,7 +114,8 @@ int ccx_nn_checkpoint_serialize(const ccx_nn_config *cfg, long step, const float
                 return ccx_error_set(err, "checkpoint: metadata key '%s' given twice", keys[i]);
     }
     ccx_nn_layout lay;
-    ccx_nn_layout_init(&lay, cfg);
+    if (ungrouped_edges) ccx_nn_layout_init_ungrouped_edges(&lay, cfg);
+    else ccx_nn_layout_init(&lay, cfg);
     const float *data[N_SETS] = {params, m, v};
 
     /* metadata entries (strings) */
@@ -186,6 +187,25 @@ int ccx_nn_checkpoint_serialize(const ccx_nn_config *cfg, long step, const float
     *out = buf;
     *out_len = total;
     return 0;
+}
+
+int ccx_nn_checkpoint_serialize(const ccx_nn_config *cfg, long step, const float *params,
+                                const float *m, const float *v, int n_extra,
+                                const char *const *keys, const char *const *vals,
+                                unsigned char **out, size_t *out_len, ccx_error *err) {
+    return serialize(cfg, 0, step, params, m, v, n_extra, keys, vals, out, out_len, err);
+}
+
+int ccx_nn_checkpoint_serialize_ungrouped_edges(const ccx_nn_config *cfg, const float *params,
+                                                unsigned char **out, size_t *out_len,
+                                                ccx_error *err) {
+    ccx_nn_layout lay;
+    ccx_nn_layout_init_ungrouped_edges(&lay, cfg);
+    float *zero = calloc(lay.n_params ? lay.n_params : 1, sizeof(float));
+    if (!zero) return ccx_error_set(err, "checkpoint: out of memory");
+    int rc = serialize(cfg, 1, 0, params, zero, zero, 0, NULL, NULL, out, out_len, err);
+    free(zero);
+    return rc;
 }
 
 int ccx_nn_checkpoint_save(const char *path, const ccx_nn_config *cfg, long step,
@@ -323,8 +343,20 @@ int ccx_nn_checkpoint_parse(const unsigned char *buf, size_t len, const char *na
     }
 
     /* tensors */
+    /* the file's layout: before the edge type groups, edge was [L, 2, H] */
     ccx_nn_layout lay;
     ccx_nn_layout_init(&lay, &ck->cfg);
+    int ungrouped = 0;
+    {
+        char nm[96];
+        tensor_name(nm, sizeof nm, 0, CCX_NN_EDGE);
+        const cJSON *sh = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(root, nm), "shape");
+        if (cJSON_IsArray(sh) && cJSON_GetArraySize(sh) == 3) {
+            ungrouped = 1;
+            ccx_nn_layout_init_ungrouped_edges(&lay, &ck->cfg);
+        }
+    }
     size_t data_len = len - 8 - (size_t)hlen;
     size_t want_bytes = 0;
     for (int t = 0; t < CCX_NN_N_TENSORS; t++) want_bytes += lay.size[t] * sizeof(float);
@@ -418,6 +450,32 @@ int ccx_nn_checkpoint_parse(const unsigned char *buf, size_t len, const char *na
         checksum(hex, &lay, meta, n_meta, data);
         if (strcmp(hex, file_sum))
             FAIL("damaged: checksum mismatch (the tensors or the header changed since it was written)");
+    }
+
+    /* an ungrouped edge bias serves every type group (same network on
+     * scalar graphs, whose edges are all of the first group) */
+    if (ungrouped) {
+        ccx_nn_layout now;
+        ccx_nn_layout_init(&now, &ck->cfg);
+        float **arr[N_SETS] = {&ck->params, &ck->m, &ck->v};
+        size_t L = (size_t)ck->cfg.n_layers, H = (size_t)ck->cfg.n_heads;
+        for (int set = 0; set < N_SETS; set++) {
+            float *old_a = *arr[set], *new_a = malloc((now.n_params ? now.n_params : 1) * sizeof(float));
+            if (!new_a) FAIL("out of memory");
+            for (int t = 0; t < CCX_NN_N_TENSORS; t++) {
+                if (t != CCX_NN_EDGE) {
+                    memcpy(new_a + now.offset[t], old_a + lay.offset[t], lay.size[t] * sizeof(float));
+                    continue;
+                }
+                for (size_t l = 0; l < L; l++)
+                    for (size_t w = 0; w < 2; w++)
+                        for (size_t g = 0; g < CCX_NN_EDGE_GROUPS; g++)
+                            memcpy(new_a + now.offset[t] + ((l * 2 + w) * CCX_NN_EDGE_GROUPS + g) * H,
+                                   old_a + lay.offset[t] + (l * 2 + w) * H, H * sizeof(float));
+            }
+            free(old_a);
+            *arr[set] = new_a;
+        }
     }
 
     /* extra metadata */

@@ -52,6 +52,12 @@ int ccx_nn_checkpoint_serialize(const ccx_nn_config *cfg, long step, const float
                                 const float *m, const float *v, int n_extra,
                                 const char *const *keys, const char *const *vals,
                                 unsigned char **out, size_t *out_len, ccx_error *err);
+/* For tests: a checkpoint as written before the edge type groups (edge
+ * [L, 2, H]; params in that layout, ccx_nn_layout_init_ungrouped_edges),
+ * step 0, zero moments. */
+int ccx_nn_checkpoint_serialize_ungrouped_edges(const ccx_nn_config *cfg, const float *params,
+                                                unsigned char **out, size_t *out_len,
+                                                ccx_error *err);
 /* Serialize and write atomically to path. */
 int ccx_nn_checkpoint_save(const char *path, const ccx_nn_config *cfg, long step,
                            const float *params, const float *m, const float *v, int n_extra,

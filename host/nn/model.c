@@ -74,18 +74,25 @@ int ccx_nn_tensor_decays(int t) {
            t == CCX_NN_FC2_W || t == CCX_NN_VAL1_W;
 }
 
-static void set_shape(ccx_nn_layout *lay, int t, int ndim, size_t a, size_t b, size_t c) {
+static void set_shape4(ccx_nn_layout *lay, int t, int ndim, size_t a, size_t b, size_t c,
+                       size_t d) {
     lay->ndim[t] = ndim;
     lay->shape[t][0] = a;
     lay->shape[t][1] = b;
     lay->shape[t][2] = c;
+    lay->shape[t][3] = d;
     size_t n = a;
     if (ndim > 1) n *= b;
     if (ndim > 2) n *= c;
+    if (ndim > 3) n *= d;
     lay->size[t] = n;
 }
 
-void ccx_nn_layout_init(ccx_nn_layout *lay, const ccx_nn_config *cfg) {
+static void set_shape(ccx_nn_layout *lay, int t, int ndim, size_t a, size_t b, size_t c) {
+    set_shape4(lay, t, ndim, a, b, c, 0);
+}
+
+static void layout_init(ccx_nn_layout *lay, const ccx_nn_config *cfg, int edge_groups) {
     memset(lay, 0, sizeof *lay);
     size_t G = (size_t)ccx_nn_in_width(cfg), D = (size_t)cfg->dim, L = (size_t)cfg->n_layers;
     size_t H = (size_t)cfg->n_heads, M = (size_t)cfg->mlp_dim, V = (size_t)cfg->value_dim;
@@ -95,7 +102,8 @@ void ccx_nn_layout_init(ccx_nn_layout *lay, const ccx_nn_config *cfg) {
     set_shape(lay, CCX_NN_LN1_B, 2, L, D, 0);
     set_shape(lay, CCX_NN_QKV_W, 3, L, D, 3 * D);
     set_shape(lay, CCX_NN_QKV_B, 2, L, 3 * D, 0);
-    set_shape(lay, CCX_NN_EDGE, 3, L, 2, H);
+    if (edge_groups) set_shape4(lay, CCX_NN_EDGE, 4, L, 2, CCX_NN_EDGE_GROUPS, H);
+    else set_shape(lay, CCX_NN_EDGE, 3, L, 2, H);
     set_shape(lay, CCX_NN_ATTN_W, 3, L, D, D);
     set_shape(lay, CCX_NN_ATTN_B, 2, L, D, 0);
     set_shape(lay, CCX_NN_LN2_G, 2, L, D, 0);
@@ -118,6 +126,12 @@ void ccx_nn_layout_init(ccx_nn_layout *lay, const ccx_nn_config *cfg) {
         off += lay->size[t];
     }
     lay->n_params = off;
+}
+
+void ccx_nn_layout_init(ccx_nn_layout *lay, const ccx_nn_config *cfg) { layout_init(lay, cfg, 1); }
+
+void ccx_nn_layout_init_ungrouped_edges(ccx_nn_layout *lay, const ccx_nn_config *cfg) {
+    layout_init(lay, cfg, 0);
 }
 
 /* Standard normal by Box-Muller from the project PRNG. */
@@ -205,7 +219,7 @@ size_t ccx_nn_act_sizes(const ccx_nn_config *cfg, int batch, int n, size_t s[CCX
     s[CCX_NN_A_DLOGITS] = R;
     s[CCX_NN_A_DPOOLED] = mul(B, D, &ovf);
     s[CCX_NN_A_DVPRE] = mul(B, V, &ovf);
-    s[CCX_NN_A_EDGE_PART] = mul(2 * H, R, &ovf);
+    s[CCX_NN_A_EDGE_PART] = mul(2 * CCX_NN_EDGE_GROUPS * H, R, &ovf);
     s[CCX_NN_A_ONES] = R > B ? R : B;
     size_t total = 0;
     for (int a = 0; a < CCX_NN_N_ACTS; a++) {

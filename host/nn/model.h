@@ -13,7 +13,8 @@
  *   L times (pre-LayerNorm encoder layer l):
  *     a    = LN(x; ln1)                  qkv = a @ qkv.w + qkv.b        [3D]
  *     per head h (dh = D/H), query i, key j:
- *       s_ij = q_i.k_j / sqrt(dh) + edge[0,h]*A_ij + edge[1,h]*A_ji
+ *       s_ij = q_i.k_j / sqrt(dh) + edge[0,t(i,j),h] [A_ij] + edge[1,t(j,i),h] [A_ji]
+ *       (t(i,j) = A_ij - 1: the edge's type group, one bias per group)
  *       p_ij = softmax_j over live keys j (non-live keys get p = 0)
  *       o_i  = sum_j p_ij v_j
  *     x    = x + o @ attn.w + attn.b
@@ -35,7 +36,9 @@
  * so renumbering the vertices would change the token. Here the adjacency
  * enters only through neighbour sets (mean of predecessor / successor
  * features in the token) and as a learned per-head attention bias for the
- * edges i->j and j->i in every layer. Every operation is then
+ * edges i->j and j->i in every layer, one per type group of the edge (a
+ * tensor graph's dense, sparse-but-costly and structure-only edges cost
+ * very differently to eliminate). Every operation is then
  * permutation-equivariant: renumbering the vertices (features, live and
  * legal masks, adjacency rows AND columns) permutes the logits the same way
  * and leaves the value unchanged (tested). A side effect: no weight depends
@@ -49,7 +52,10 @@
  *                                  (index 0 = padding), degrees, Markowitz
  *                                  degree, vertex number / n, op code (index 9),
  *                                  log cost now, log shape, edges by type group
- *   adj      [B, n_pad, n_pad] u8  adj[b,i,j] = 1 iff edge i -> j
+ *   adj      [B, n_pad, n_pad] u8  adj[b,i,j] = 0 without edge i -> j, else 1 +
+ *                                  its type group (0..CCX_NN_EDGE_GROUPS-1;
+ *                                  larger values count as the last; scalar
+ *                                  graphs: 1)
  *   legal    [B, n_pad] u8         1 where eliminating node i is legal
  *   live     [B, n_pad] u8 or NULL 1 for real nodes, 0 for padding slots;
  *                                  NULL: live_i = (features[b,i,0] == 0),
@@ -86,6 +92,37 @@ extern "C" {
 #define CCX_NN_MASKED_LOGIT (-1.0e30f)
 #define CCX_NN_LN_EPS 1e-5f
 
+/* Type groups of an edge in the attention bias: game/records.h's
+ * CCX_REC_GROUPS (dense, sparse but costly, pure structure; scalar graph
+ * edges are all dense). Checkpoints from before the groups (CCX_NN_EDGE
+ * [L, 2, H]) load with their one bias copied to every group. */
+#define CCX_NN_EDGE_GROUPS 3
+
+/* The edge code byte of a (query i, key j) pair, computed from adj and live
+ * by both backends: bit 0 edge i -> j, bit 1 edge j -> i, bit 2 j live,
+ * bits 3-4 the group of i -> j, bits 5-6 the group of j -> i. */
+#define CCX_NN_CODE_OUT_GROUP_SHIFT 3
+#define CCX_NN_CODE_IN_GROUP_SHIFT 5
+#if defined(__CUDACC__)
+#define CCX_NN_INLINE __host__ __device__ static inline
+#else
+#define CCX_NN_INLINE static inline
+#endif
+CCX_NN_INLINE unsigned ccx_nn_code_out_group(unsigned code) {
+    return code >> CCX_NN_CODE_OUT_GROUP_SHIFT & 3u;
+}
+CCX_NN_INLINE unsigned ccx_nn_code_in_group(unsigned code) {
+    return code >> CCX_NN_CODE_IN_GROUP_SHIFT & 3u;
+}
+/* The attention bias of a pair: edge points at the layer's [2, T, H] biases
+ * plus the head (consecutive groups H apart). */
+CCX_NN_INLINE float ccx_nn_edge_bias(unsigned code, const float *edge, int H) {
+    float v = 0.0f;
+    if (code & 1u) v += edge[(size_t)ccx_nn_code_out_group(code) * H];
+    if (code & 2u) v += edge[(size_t)(CCX_NN_EDGE_GROUPS + ccx_nn_code_in_group(code)) * H];
+    return v;
+}
+
 typedef struct {
     int n_features; /* F: per-vertex feature width, 1..1024 */
     int op_feature; /* index of the op-code feature expanded one-hot, -1..F-1 (-1: none) */
@@ -116,7 +153,7 @@ enum {
     CCX_NN_LN1_B,  /* [L, D] */
     CCX_NN_QKV_W,  /* [L, D, 3D]  columns: q (H heads of dh), k, v */
     CCX_NN_QKV_B,  /* [L, 3D] */
-    CCX_NN_EDGE,   /* [L, 2, H]   attention bias for edge i->j, j->i */
+    CCX_NN_EDGE,   /* [L, 2, T, H] attention bias for edge i->j, j->i of type group t */
     CCX_NN_ATTN_W, /* [L, D, D] */
     CCX_NN_ATTN_B, /* [L, D] */
     CCX_NN_LN2_G,  /* [L, D] */
@@ -140,7 +177,7 @@ typedef struct {
     size_t offset[CCX_NN_N_TENSORS]; /* in floats */
     size_t size[CCX_NN_N_TENSORS];   /* in floats */
     int ndim[CCX_NN_N_TENSORS];
-    size_t shape[CCX_NN_N_TENSORS][3];
+    size_t shape[CCX_NN_N_TENSORS][4];
     size_t n_params;
 } ccx_nn_layout;
 
@@ -154,6 +191,9 @@ int ccx_nn_in_width(const ccx_nn_config *cfg);
 int ccx_nn_config_validate(const ccx_nn_config *cfg, ccx_error *err);
 /* Fill the layout of a valid config. */
 void ccx_nn_layout_init(ccx_nn_layout *lay, const ccx_nn_config *cfg);
+/* The layout of checkpoints written before the edge type groups (edge
+ * [L, 2, H]); only the checkpoint reader needs it. */
+void ccx_nn_layout_init_ungrouped_edges(ccx_nn_layout *lay, const ccx_nn_config *cfg);
 /* Tensor names as in checkpoints ("emb.w", "layers.qkv.w", ...). */
 const char *ccx_nn_tensor_name(int t);
 /* 1 if AdamW applies weight decay to tensor t (the matrices of linear
@@ -207,7 +247,7 @@ enum {
     CCX_NN_A_DLOGITS, /* [B, N] */
     CCX_NN_A_DPOOLED, /* [B, D] */
     CCX_NN_A_DVPRE,   /* [B, V] */
-    CCX_NN_A_EDGE_PART, /* [2, H, B, N] per-row partial sums of the edge-bias gradient */
+    CCX_NN_A_EDGE_PART, /* [2, T, H, B, N] per-row partial sums of the edge-bias gradient */
     CCX_NN_A_ONES,    /* [max(B N, B)] ones, for column sums as matrix-vector products */
     CCX_NN_N_ACTS
 };

@@ -125,16 +125,25 @@ void ccx_nn_gelu_backward(float *dinp, const float *inp, const float *dout, size
 }
 
 /* ---------------------------------------------------- graph structure -- */
-/* adj [B, N, N], live [B, N] -> code [B, N, N] */
+/* The type group of an adjacency value v > 0 (1 + group; past the last
+ * group counts as the last). */
+static inline unsigned edge_group(unsigned v) {
+    return v > CCX_NN_EDGE_GROUPS ? CCX_NN_EDGE_GROUPS - 1 : v - 1;
+}
+
+/* adj [B, N, N], live [B, N] -> code [B, N, N] (CCX_NN_CODE_* bits) */
 void ccx_nn_edge_codes(uint8_t *code, const uint8_t *adj, const uint8_t *live, int B, int N) {
     for (int b = 0; b < B; b++) {
         const uint8_t *a = adj + (size_t)b * N * N;
         uint8_t *c = code + (size_t)b * N * N;
         for (int i = 0; i < N; i++)
-            for (int j = 0; j < N; j++)
-                c[(size_t)i * N + j] = (uint8_t)((a[(size_t)i * N + j] != 0) |
-                                                 (a[(size_t)j * N + i] != 0) << 1 |
-                                                 (live[(size_t)b * N + j] != 0) << 2);
+            for (int j = 0; j < N; j++) {
+                unsigned out = a[(size_t)i * N + j], in = a[(size_t)j * N + i];
+                c[(size_t)i * N + j] =
+                    (uint8_t)((out != 0) | (in != 0) << 1 | (live[(size_t)b * N + j] != 0) << 2 |
+                              (out ? edge_group(out) : 0) << CCX_NN_CODE_OUT_GROUP_SHIFT |
+                              (in ? edge_group(in) : 0) << CCX_NN_CODE_IN_GROUP_SHIFT);
+            }
     }
 }
 
@@ -294,12 +303,13 @@ void ccx_nn_live_from_features(uint8_t *live, const float *features, int R, int 
 
 /* ---------------------------------------------------------- attention -- */
 /* One row of the masked softmax, in place: s [N] raw scaled scores, c [N]
- * edge codes of query row i, eo/ei the head's edge biases -> p [N]. */
-static void masked_softmax_row(float *s, const uint8_t *c, float eo, float ei, int N) {
+ * edge codes of query row i, edge the layer's biases [2, T, H] at head h
+ * (stride H) -> p [N]. */
+static void masked_softmax_row(float *s, const uint8_t *c, const float *edge, int H, int N) {
     float mx = -INFINITY;
     for (int j = 0; j < N; j++)
         if (c[j] & 4) {
-            float v = s[j] + ((c[j] & 1) ? eo : 0.0f) + ((c[j] & 2) ? ei : 0.0f);
+            float v = s[j] + ccx_nn_edge_bias(c[j], edge, H);
             s[j] = v;
             if (v > mx) mx = v;
         }
@@ -317,7 +327,7 @@ static void masked_softmax_row(float *s, const uint8_t *c, float eo, float ei, i
     for (int j = 0; j < N; j++) s[j] *= inv;
 }
 
-/* qkv [B, N, 3D], code [B, N, N], edge [2, H] -> att [B, H, N, N], out [B, N, D] */
+/* qkv [B, N, 3D], code [B, N, N], edge [2, T, H] -> att [B, H, N, N], out [B, N, D] */
 void ccx_nn_attention_forward(float *out, float *att, const float *qkv, const uint8_t *code,
                               const float *edge, int B, int N, int D, int H) {
     int dh = D / H;
@@ -330,15 +340,15 @@ void ccx_nn_attention_forward(float *out, float *att, const float *qkv, const ui
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, dh, scale, q, 3 * D, k,
                         3 * D, 0.0f, p, N);
             for (int i = 0; i < N; i++)
-                masked_softmax_row(p + (size_t)i * N, code + ((size_t)b * N + i) * N, edge[h],
-                                   edge[H + h], N);
+                masked_softmax_row(p + (size_t)i * N, code + ((size_t)b * N + i) * N, edge + h, H,
+                                   N);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, dh, N, 1.0f, p, N, v, 3 * D,
                         0.0f, out + (size_t)b * N * D + (size_t)h * dh, D);
         }
 }
 
 /* dout [B, N, D], qkv [B, N, 3D], att [B, H, N, N], code [B, N, N]
- * -> dqkv [B, N, 3D] =, dedge [2, H] +=, datt [B, H, N, N] scratch */
+ * -> dqkv [B, N, 3D] =, dedge [2, T, H] +=, datt [B, H, N, N] scratch */
 void ccx_nn_attention_backward(float *dqkv, float *dedge, float *datt, const float *dout,
                                const float *qkv, const float *att, const uint8_t *code,
                                int B, int N, int D, int H) {
@@ -358,25 +368,23 @@ void ccx_nn_attention_backward(float *dqkv, float *dedge, float *datt, const flo
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, dh, N, 1.0f, p, N, dO, D, 0.0f,
                         dv, 3 * D);
             /* softmax backward: dS = P (dP - sum_j P dP), in place; edge-bias grads */
-            float geo = 0, gei = 0;
+            float ge[2 * CCX_NN_EDGE_GROUPS] = {0}; /* [which, group] */
             for (int i = 0; i < N; i++) {
                 const float *pi = p + (size_t)i * N;
                 float *di = dp + (size_t)i * N;
                 const uint8_t *c = code + ((size_t)b * N + i) * N;
                 float dot = 0;
                 for (int j = 0; j < N; j++) dot += pi[j] * di[j];
-                float ro = 0, ri = 0;
+                float r[2 * CCX_NN_EDGE_GROUPS] = {0};
                 for (int j = 0; j < N; j++) {
                     float ds = pi[j] * (di[j] - dot);
                     di[j] = ds;
-                    if (c[j] & 1) ro += ds;
-                    if (c[j] & 2) ri += ds;
+                    if (c[j] & 1) r[ccx_nn_code_out_group(c[j])] += ds;
+                    if (c[j] & 2) r[CCX_NN_EDGE_GROUPS + ccx_nn_code_in_group(c[j])] += ds;
                 }
-                geo += ro;
-                gei += ri;
+                for (int k = 0; k < 2 * CCX_NN_EDGE_GROUPS; k++) ge[k] += r[k];
             }
-            dedge[h] += geo;
-            dedge[H + h] += gei;
+            for (int k = 0; k < 2 * CCX_NN_EDGE_GROUPS; k++) dedge[(size_t)k * H + h] += ge[k];
             /* dq = scale dS k ; dk = scale dS^T q */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, dh, N, scale, dp, N, k,
                         3 * D, 0.0f, dq, 3 * D);
@@ -580,7 +588,7 @@ static void forward_chunk(ccx_nn_cpu *nn, ccx_nn_cpu_chunk *ch, const ccx_nn_obs
         ccx_nn_layernorm_forward(a.ln1, a.m1, a.r1, a.x, PARAM(CCX_NN_LN1_G) + lD, PARAM(CCX_NN_LN1_B) + lD, R, D);
         ccx_nn_matmul_forward(a.qkv, a.ln1, PARAM(CCX_NN_QKV_W) + lD * 3 * D,
                               PARAM(CCX_NN_QKV_B) + 3 * lD, R, D, 3 * D);
-        ccx_nn_attention_forward(a.atto, a.att, a.qkv, ch->code, PARAM(CCX_NN_EDGE) + (size_t)l * 2 * H,
+        ccx_nn_attention_forward(a.atto, a.att, a.qkv, ch->code, PARAM(CCX_NN_EDGE) + (size_t)l * 2 * CCX_NN_EDGE_GROUPS * H,
                                  B, N, D, H);
         ccx_nn_matmul_forward(tmp, a.atto, PARAM(CCX_NN_ATTN_W) + lD * D, PARAM(CCX_NN_ATTN_B) + lD,
                               R, D, D);
@@ -681,7 +689,7 @@ static void backward_chunk(ccx_nn_cpu *nn, ccx_nn_cpu_chunk *ch, const float *dl
         memset(datto, 0, RD * sizeof(float));
         ccx_nn_matmul_backward(datto, GRAD(CCX_NN_ATTN_W) + lD * D, GRAD(CCX_NN_ATTN_B) + lD, dx,
                                a.atto, PARAM(CCX_NN_ATTN_W) + lD * D, R, D, D);
-        ccx_nn_attention_backward(dqkv, GRAD(CCX_NN_EDGE) + (size_t)l * 2 * H, A[CCX_NN_A_DATT],
+        ccx_nn_attention_backward(dqkv, GRAD(CCX_NN_EDGE) + (size_t)l * 2 * CCX_NN_EDGE_GROUPS * H, A[CCX_NN_A_DATT],
                                   datto, a.qkv, a.att, ch->code, B, N, D, H);
         memset(dln, 0, RD * sizeof(float));
         ccx_nn_matmul_backward(dln, GRAD(CCX_NN_QKV_W) + lD * 3 * D, GRAD(CCX_NN_QKV_B) + 3 * lD,

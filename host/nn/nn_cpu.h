@@ -42,7 +42,8 @@ void ccx_nn_layernorm_backward(float *dinp, float *dg, float *db, const float *d
 void ccx_nn_gelu_forward(float *out, const float *inp, size_t n);
 void ccx_nn_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
 
-/* code[B,N,N] = A_ij | A_ji << 1 | live_j << 2 (see model.h) */
+/* code[B,N,N] = (A_ij != 0) | (A_ji != 0) << 1 | live_j << 2 | the type
+ * group of i -> j << 3 | the type group of j -> i << 5 (model.h) */
 void ccx_nn_edge_codes(uint8_t *code, const uint8_t *adj, const uint8_t *live, int B, int N);
 /* E[B,N,3G] = [g_i, mean of live predecessors' g, mean of live successors' g]
  * with g_i = [f_i, onehot_K(f_i[op_feature])] (G = F + K; K = 0: g = f).
