@@ -236,6 +236,30 @@ TEST(EnvTensor, AdjacencyCarriesTheTypeGroup) {
     EXPECT_GT(seen[3], 0);
 }
 
+// Feature 9 of a tensor graph's vertex: the ccx op named like its primitive
+// (elementwise mul, add, ...), 0 for primitives without one (dot_general).
+TEST(EnvTensor, ElementwisePrimitivesCarryTheirOpCode) {
+    Graphs gs;
+    gs.add(named_task("Encoder"));
+    EnvRunner r(CCX_BACKEND_CPU, gs.ptrs, 1);
+    ASSERT_TRUE(r.env) << r.msg;
+    std::vector<float> feat;
+    ASSERT_EQ(r.observe(&feat, nullptr), 0) << r.msg;
+    const ccx_graph *g = gs.ptrs[0];
+    int named = 0, unnamed = 0;
+    for (int k = 0; k < g->n_vertices; k++) {
+        const char *prim = ccx_vertex_prim(&g->vertices[k]);
+        ccx_op op;
+        float want = ccx_op_from_name(prim, &op) == 0 ? (float)(1 + op) : 0.0f;
+        if (!strcmp(prim, "mul")) EXPECT_EQ(want, (float)(1 + CCX_OP_MUL));
+        if (!strcmp(prim, "dot_general")) EXPECT_EQ(want, 0.0f);
+        EXPECT_EQ(feat[(size_t)(g->n_inputs + k) * CCX_OBS_FEATURES + 9], want) << prim;
+        (want > 0 ? named : unnamed)++;
+    }
+    EXPECT_GT(named, 0);
+    EXPECT_GT(unnamed, 0);
+}
+
 // A scalar-only batch has no records: its layout is the one it always had.
 TEST(EnvTensor, ScalarBatchesCarryNoRecords) {
     GraphPtr g = load_task("RoeFlux_1d");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "env/env_internal.h"
+#include "graph/ops.h"
 #include "util/cuda_info.h"
 
 const char *ccx_backend_name(ccx_backend b) {
@@ -45,6 +46,15 @@ int ccx_backend_parse(const char *name, ccx_backend *out, char *note, size_t not
 
 /* ---- creation ---- */
 
+/* Feature 9 of a vertex: 1 + its ccx op; a graph-file vertex without one
+ * gets the op of its primitive's name when there is one (the elementwise
+ * mul, add, exp, ... of a tensor graph), else 0 like an input. */
+static uint8_t env_op_code(const ccx_vertex *v) {
+    ccx_op op = v->op;
+    if (op == CCX_OP_NONE && (!v->prim || ccx_op_from_name(v->prim, &op))) return 0;
+    return (uint8_t)(1 + op);
+}
+
 static void set_bit(uint32_t *row, int i) { row[i >> 5] |= 1u << (i & 31); }
 
 /* game: the graph's single game (tensor graphs only, else NULL): its
@@ -62,7 +72,7 @@ static void build_template(ccx_env *e, int gi, const ccx_graph *g, const ccx_gam
     for (int i = 0; i < g->n_inputs; i++) kind[i] = CCX_KIND_INPUT;
     for (int k = 0; k < g->n_vertices; k++) {
         kind[g->n_inputs + k] = g->vertices[k].is_output ? CCX_KIND_OUTPUT : CCX_KIND_INTERMEDIATE;
-        ops[g->n_inputs + k] = (uint8_t)(1 + g->vertices[k].op);
+        ops[g->n_inputs + k] = env_op_code(&g->vertices[k]);
     }
     ccx_env_header *h = ccx_env_hdr(slab, L);
     h->graph = gi;

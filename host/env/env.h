@@ -76,8 +76,11 @@
  *     6     out-degree |S(v)|        * CCX_OBS_DEGREE_SCALE    (1/16)
  *     7     Markowitz  |P(v)|*|S(v)| * CCX_OBS_MARKOWITZ_SCALE (1/256)
  *     8     vertex number / n_vertices of the env's graph (0 for inputs, padding)
- *     9     op code: 1 + ccx_op for vertices, 0 for inputs, padding and
- *           graph-file vertices without a ccx op (an exact small integer,
+ *     9     op code: 1 + ccx_op for vertices (graph-file vertices: the ccx
+ *           op named like their primitive, as the elementwise mul, add, exp
+ *           of tensor graphs), 0 for inputs, padding and graph-file
+ *           vertices whose primitive has no ccx op (dot_general,
+ *           reduce_sum, broadcast_in_dim, ...) (an exact small integer,
  *           meant as an embedding index; the default network gives the
  *           copy op of output copies the all-zero embedding)
  *     10    log2(1 + cost of eliminating v now) / 16 (ccx_env_log2_feature:
