@@ -13,6 +13,8 @@
 #include <map>
 #include <string>
 #include <vector>
+#include <unistd.h>
+#include <random>
 
 #include "gumbel_test_util.h"
 
@@ -21,6 +23,7 @@ extern "C" {
 #include "az/replay.h"
 #include "nn/nn.h"
 #include "util/rng.h"
+#include "util/sha256.h"
 }
 
 namespace {
@@ -773,6 +776,130 @@ TEST(Replay, SetStatesRebuildsSampledStates) {
     EXPECT_EQ(ccx_replay_set_states(only0.env, 1, &g1, s2.data(), &err), -1);
     EXPECT_NE(std::string(err.msg).find("no env"), std::string::npos) << err.msg;
     ccx_replay_free(r);
+}
+
+// A version-1 file (before the episode orders) still loads: its samples
+// have no order (all 0) and the rest as written.
+TEST(Replay, VersionOneFilesLoadWithoutOrders) {
+    const int N = 32, W = 1, count = 2;
+    std::vector<uint8_t> f;
+    auto u32 = [&](uint32_t v) { for (int i = 0; i < 4; i++) f.push_back((uint8_t)(v >> (8 * i))); };
+    auto u64 = [&](uint64_t v) { for (int i = 0; i < 8; i++) f.push_back((uint8_t)(v >> (8 * i))); };
+    auto f32 = [&](float x) { uint32_t u; memcpy(&u, &x, 4); u32(u); };
+    for (char c : std::string("CCXRPLY1")) f.push_back((uint8_t)c);
+    u32(1); u32(N); u32(W); u32(0);
+    u64(8); u64(count); u64(5);
+    for (int i = 0; i < count; i++) {
+        u32((uint32_t)i);          // graph
+        u32(0x5u << i);            // eliminated set
+        for (int a = 0; a < N; a++) f32(a == i ? 1.0f : 0.0f);
+        f32(-0.5f * (float)(i + 1));
+    }
+    uint8_t digest[32];
+    ccx_sha256 h;
+    ccx_sha256_init(&h);
+    ccx_sha256_update(&h, f.data(), f.size());
+    ccx_sha256_final(&h, digest);
+    f.insert(f.end(), digest, digest + 32);
+    char path[] = "/tmp/ccx_replay_v1_XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, f.data(), f.size()), (ssize_t)f.size());
+    close(fd);
+    ccx_error err;
+    ccx_replay *r = ccx_replay_create(8, N, &err);
+    ASSERT_EQ(ccx_replay_load(r, path, &err), 0) << err.msg;
+    unlink(path);
+    ASSERT_EQ(ccx_replay_count(r), (size_t)count);
+    EXPECT_EQ(ccx_replay_total(r), 5u);
+    for (int i = 0; i < count; i++) {
+        int32_t g;
+        uint32_t e;
+        float v;
+        std::vector<uint16_t> order(N, 7);
+        ASSERT_EQ(ccx_replay_get(r, i, &g, &e, nullptr, &v, &err), 0);
+        ASSERT_EQ(ccx_replay_get_order(r, i, order.data(), &err), 0);
+        EXPECT_EQ(g, i);
+        EXPECT_EQ(e, 0x5u << i);
+        EXPECT_EQ(v, -0.5f * (float)(i + 1));
+        EXPECT_EQ(order, std::vector<uint16_t>(N, 0));
+    }
+    ccx_replay_free(r);
+}
+
+// On tensor graphs the records depend on the order: a sample keeps its
+// episode's order, and the rebuilt state's observation is exactly the one
+// played (its set alone, replayed in increasing order, is not); orders
+// survive the file.
+TEST(Replay, TensorStatesReplayTheEpisodeOrder) {
+    GraphPtr g = named_task("f");  // where the increasing order's records show in observations
+    ASSERT_TRUE(g);
+    std::vector<const ccx_graph *> graphs = {g.get()};
+    const int B = 6;
+    EnvRunner play(CCX_BACKEND_CPU, graphs, B);
+    ASSERT_TRUE(play.env) << play.msg;
+    const int N = play.L().n_pad, W = N / 32;
+    std::mt19937 rng(17);
+    std::vector<std::vector<int32_t>> order(B);
+    std::vector<uint16_t> orders((size_t)B * N, 0);
+    for (int b = 0; b < B; b++) {
+        order[b] = random_order(g.get(), rng);
+        for (size_t t = 0; t < order[b].size(); t++) orders[(size_t)b * N + t] = (uint16_t)order[b][t];
+    }
+    int n_int = (int)order[0].size();
+    for (int t = 0; t < n_int; t++) {  // env b stops after (b + 1) / (B + 1) of the episode
+        std::vector<int32_t> acts(B, CCX_ENV_SKIP);
+        for (int b = 0; b < B; b++)
+            if (t < n_int * (b + 1) / (B + 1)) acts[b] = order[b][t];
+        ASSERT_EQ(play.step(acts), 0) << play.msg;
+    }
+    std::vector<uint32_t> sets;
+    ASSERT_EQ(play.get_eliminated(Iota(B), &sets), 0);
+    std::vector<int32_t> graph(B, 0);
+    std::vector<float> pi((size_t)B * N, 0.0f), val(B, -1.0f);
+    ccx_error err;
+    ccx_replay *r = ccx_replay_create(16, N, &err);
+    ASSERT_EQ(ccx_replay_add_ordered(r, B, graph.data(), sets.data(), orders.data(), pi.data(),
+                                     val.data(), &err),
+              0);
+    char path[] = "/tmp/ccx_replay_orders_XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    ASSERT_EQ(ccx_replay_save(r, path, &err), 0) << err.msg;
+    ccx_replay *q = ccx_replay_create(16, N, &err);
+    ASSERT_EQ(ccx_replay_load(q, path, &err), 0) << err.msg;
+    unlink(path);
+    std::vector<uint16_t> got((size_t)B * N);
+    std::vector<uint32_t> s2((size_t)B * W);
+    for (int i = 0; i < B; i++) {
+        ASSERT_EQ(ccx_replay_get_order(q, i, &got[(size_t)i * N], &err), 0);
+        ASSERT_EQ(ccx_replay_get(q, i, nullptr, &s2[(size_t)i * W], nullptr, nullptr, &err), 0);
+    }
+    EXPECT_EQ(got, orders);
+    std::vector<float> f1, f2, f3;
+    std::vector<uint8_t> a1, a2, a3;
+    ASSERT_EQ(play.observe(&f1, &a1), 0);
+    EnvRunner train(CCX_BACKEND_CPU, graphs, B);
+    ASSERT_EQ(ccx_replay_set_states_ordered(train.env, B, graph.data(), s2.data(), got.data(), &err), 0)
+        << err.msg;
+    std::vector<uint32_t> sets2;
+    ASSERT_EQ(train.get_eliminated(Iota(B), &sets2), 0);
+    EXPECT_EQ(sets2, sets);
+    ASSERT_EQ(train.observe(&f2, &a2), 0);
+    EXPECT_EQ(f1, f2);
+    EXPECT_EQ(a1, a2);
+    // the set alone (increasing order) gives other records somewhere
+    EnvRunner by_set(CCX_BACKEND_CPU, graphs, B);
+    ASSERT_EQ(ccx_replay_set_states(by_set.env, B, graph.data(), s2.data(), &err), 0) << err.msg;
+    ASSERT_EQ(by_set.observe(&f3, &a3), 0);
+    EXPECT_TRUE(f3 != f1 || a3 != a1);
+    // an order that does not begin with the set is refused
+    got[(size_t)(B - 1) * N] = 9999;
+    EXPECT_EQ(ccx_replay_set_states_ordered(train.env, B, graph.data(), s2.data(), got.data(), &err), -1);
+    EXPECT_NE(std::string(err.msg).find("does not begin"), std::string::npos) << err.msg;
+    ccx_replay_free(r);
+    ccx_replay_free(q);
 }
 
 }  // namespace

@@ -16,7 +16,8 @@
  *                 ring (az/replay.h).
  *   3. learn      alphazero.updates_per_iter minibatches of
  *                 alphazero.batch_size samples drawn uniformly from the
- *                 ring: states rebuilt from their eliminated sets, network
+ *                 ring: states rebuilt from their eliminated sets (tensor
+ *                 graphs: by replaying the episode's order), network
  *                 forward, policy cross-entropy + value_weight * value
  *                 loss (rl_ops.h), backward, AdamW (the L2 term is AdamW's
  *                 decoupled weight decay: every step shrinks the decayed
@@ -52,6 +53,7 @@ typedef struct {
     float *value;               /* [T*B] */
     uint32_t *rp_sets;          /* [T*B][words] */
     float *rp_pi;               /* [T*B][N] */
+    uint16_t *rp_orders;        /* [T*B][N] each sample's episode order (tensor states) */
     int32_t *order;             /* [T] */
     /* self-play (backend) */
     int32_t *act_dev;
@@ -60,6 +62,8 @@ typedef struct {
     /* learning */
     int32_t *mb_graph;
     uint32_t *mb_sets;
+    uint16_t *mb_orders;
+    size_t *mb_idx;
     float *mb_pi, *mb_z;        /* host */
     float *pi_dev, *z_dev, *dlogits, *dvalue;
     /* value transform for the search (backend memory) */
@@ -144,10 +148,13 @@ static int az_init(ccx_trainer *t, void **out, ccx_error *err) {
     CCX_TRAINER_HOST_ALLOC(s->graph, TB);
     CCX_TRAINER_HOST_ALLOC(s->rp_sets, TB * s->words);
     CCX_TRAINER_HOST_ALLOC(s->rp_pi, TB * s->N);
+    CCX_TRAINER_HOST_ALLOC(s->rp_orders, TB * s->N);
     CCX_TRAINER_HOST_ALLOC(s->value, TB);
     CCX_TRAINER_HOST_ALLOC(s->order, s->T);
     CCX_TRAINER_HOST_ALLOC(s->mb_graph, s->batch);
     CCX_TRAINER_HOST_ALLOC(s->mb_sets, (size_t)s->batch * s->words);
+    CCX_TRAINER_HOST_ALLOC(s->mb_orders, (size_t)s->batch * s->N);
+    CCX_TRAINER_HOST_ALLOC(s->mb_idx, s->batch);
     CCX_TRAINER_HOST_ALLOC(s->mb_pi, (size_t)s->batch * s->N);
     CCX_TRAINER_HOST_ALLOC(s->mb_z, s->batch);
     CCX_TRAINER_HOST_ALLOC(s->value_host, t->nn_max_batch);
@@ -176,7 +183,8 @@ static void az_destroy(ccx_trainer *t, void *state) {
     ccx_rl_free(s->rl);
     ccx_env_destroy(s->train_env);
     void *host[] = {s->action, s->pi,      s->sets,    s->cost,  s->graph, s->value, s->rp_sets,
-                    s->rp_pi,  s->order,   s->mb_graph, s->mb_sets, s->mb_pi, s->mb_z, s->value_host};
+                    s->rp_pi,  s->order,   s->mb_graph, s->mb_sets, s->mb_pi, s->mb_z, s->value_host,
+                    s->rp_orders, s->mb_orders, s->mb_idx};
     for (size_t i = 0; i < sizeof host / sizeof host[0]; i++) free(host[i]);
     free(s);
 }
@@ -248,10 +256,13 @@ static int record(ccx_trainer *t, az_state *s, ccx_iter_stats *st, ccx_error *er
             memcpy(s->rp_sets + (size_t)n * s->words, s->sets + i * s->words,
                    sizeof(uint32_t) * s->words);
             memcpy(s->rp_pi + (size_t)n * s->N, s->pi + i * s->N, sizeof(float) * s->N);
+            uint16_t *ro = s->rp_orders + (size_t)n * s->N;
+            for (int q = 0; q < s->N; q++) ro[q] = q < len ? (uint16_t)s->order[q] : 0;
             n++;
         }
     }
-    return ccx_replay_add(s->replay, n, s->graph, s->rp_sets, s->rp_pi, s->value, err);
+    return ccx_replay_add_ordered(s->replay, n, s->graph, s->rp_sets, s->rp_orders, s->rp_pi,
+                                  s->value, err);
 }
 
 /* ---- 3. learn ---------------------------------------------------------- */
@@ -270,9 +281,14 @@ static int learn(ccx_trainer *t, az_state *s, ccx_iter_stats *st, ccx_error *err
             st->cut = CCX_ITER_CUT;
             break;
         }
-        if (ccx_replay_sample(s->replay, &rng, n, s->mb_graph, s->mb_sets, s->mb_pi, s->mb_z, NULL,
-                              err) ||
-            ccx_replay_set_states(s->train_env, n, s->mb_graph, s->mb_sets, err) ||
+        if (ccx_replay_sample(s->replay, &rng, n, s->mb_graph, s->mb_sets, s->mb_pi, s->mb_z,
+                              s->mb_idx, err))
+            return -1;
+        for (int i = 0; i < n; i++)
+            if (ccx_replay_get_order(s->replay, s->mb_idx[i], s->mb_orders + (size_t)i * s->N, err))
+                return -1;
+        if (ccx_replay_set_states_ordered(s->train_env, n, s->mb_graph, s->mb_sets, s->mb_orders,
+                                          err) ||
             ccx_env_upload(s->train_env, s->pi_dev, s->mb_pi, sizeof(float) * (size_t)n * s->N,
                            err) ||
             ccx_env_upload(s->train_env, s->z_dev, s->mb_z, sizeof(float) * n, err))

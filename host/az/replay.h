@@ -6,16 +6,18 @@
  * words + n_pad + 2 four-byte words whatever the graph; the trainer
  * rebuilds the states with ccx_replay_set_states (which uses
  * ccx_env_set_state_from_eliminated_set). On tensor graphs the records also
- * depend on the order: a rebuilt state has the edges of the state the search
- * saw but the record types of the increasing order, so its observation (the
- * cost and edge-group features) can differ a little from the one the policy
- * target was searched on; the targets themselves are exact.
+ * depend on the order, so a sample also keeps its episode's order (n_pad
+ * u16) and the state is rebuilt by replaying the order's first |set|
+ * eliminations: the observation is exactly the one the policy target was
+ * searched on (a sample without an order, from a version-1 file, replays
+ * its set in increasing order).
  *
  * File (little-endian):
  *   "CCXRPLY1"  8 bytes
- *   u32 version (1), u32 n_pad, u32 words, u32 0
+ *   u32 version (2), u32 n_pad, u32 words, u32 0
  *   u64 capacity, u64 count (samples stored), u64 total (samples ever added)
  *   count samples, oldest first, each: i32 graph, u32 eliminated[words],
+ *                                      u16 order[n_pad] (not in version 1),
  *                                      f32 pi[n_pad], f32 value
  *   32 bytes: SHA-256 of everything above
  * written atomically (util/file.h). Loading checks the length, magic,
@@ -37,7 +39,7 @@ extern "C" {
 typedef struct ccx_replay ccx_replay;
 
 /* capacity >= 1 samples of n_pad slots (a multiple of 32, as env.h's);
- * memory: capacity * (n_pad / 32 + n_pad + 2) * 4 bytes. */
+ * memory: capacity * (n_pad / 32 + 1.5 n_pad + 2) * 4 bytes. */
 ccx_replay *ccx_replay_create(size_t capacity, int n_pad, ccx_error *err);
 void ccx_replay_free(ccx_replay *r);
 
@@ -52,6 +54,14 @@ int ccx_replay_n_pad(const ccx_replay *r);
  * graph index or a non-finite value. */
 int ccx_replay_add(ccx_replay *r, int n, const int32_t *graph, const uint32_t *eliminated,
                    const float *pi, const float *value, ccx_error *err);
+
+/* As ccx_replay_add, with each sample's episode order: orders [n][n_pad]
+ * vertex numbers in the order played, 0 after the episode (NULL: none). */
+int ccx_replay_add_ordered(ccx_replay *r, int n, const int32_t *graph, const uint32_t *eliminated,
+                           const uint16_t *orders, const float *pi, const float *value,
+                           ccx_error *err);
+/* order [n_pad] <- sample i's episode order (all 0 when it has none). */
+int ccx_replay_get_order(const ccx_replay *r, size_t i, uint16_t *order, ccx_error *err);
 
 /* Copy sample i (0 = oldest held) into the outputs (any may be NULL). */
 int ccx_replay_get(const ccx_replay *r, size_t i, int32_t *graph, uint32_t *eliminated,
@@ -76,6 +86,11 @@ int ccx_replay_load(ccx_replay *r, const char *path, ccx_error *err);
  * env must). Host inputs; uses the env's backend memory. */
 int ccx_replay_set_states(ccx_env *env, int n, const int32_t *graph, const uint32_t *sets,
                           ccx_error *err);
+/* The same with the samples' episode orders ([n][n_pad], NULL: none): on a
+ * batch with tensor graphs the state is rebuilt by replaying the order's
+ * first |set| eliminations (the episode cost is then theirs, not 0). */
+int ccx_replay_set_states_ordered(ccx_env *env, int n, const int32_t *graph, const uint32_t *sets,
+                                  const uint16_t *orders, ccx_error *err);
 
 #ifdef __cplusplus
 }
