@@ -239,6 +239,12 @@ void ccx_nn_embed_inputs(float *E, uint16_t *hot, uint16_t *hot_n, const float *
 #undef HOT_ADD
 }
 
+/* The column of E (= row of W) of listed one-hot column col = third * K + code. */
+static inline size_t hot_row(int col, int F, int K) {
+    int third = col / K;
+    return (size_t)third * (F + K) + F + (size_t)(col - third * K);
+}
+
 /* The embedding's matmul, X [R, D] = E [R, 3G] @ W [3G, D] + bias, with E's
  * one-hot columns (K of each G: mostly zeros, 62% of the products for the
  * scalar op set) as sparse rows of W: three BLAS products over the F dense
@@ -262,8 +268,7 @@ void ccx_nn_embed_matmul_forward(float *X, const float *E, const uint16_t *hot,
         if (bias)
             for (int d = 0; d < D; d++) x[d] += bias[d];
         for (int j = 0; j < hot_n[r]; j++) {
-            int col = hot[(size_t)r * 3 * K + j], third = col / K;
-            size_t wrow = (size_t)third * G + F + (size_t)(col - third * K);
+            size_t wrow = hot_row(hot[(size_t)r * 3 * K + j], F, K);
             float v = e[wrow];
             const float *w = W + wrow * D;
             for (int d = 0; d < D; d++) x[d] += v * w[d];
@@ -288,8 +293,7 @@ void ccx_nn_embed_matmul_backward(float *dW, float *dbias, const float *dX, cons
         if (dbias)
             for (int d = 0; d < D; d++) dbias[d] += dx[d];
         for (int j = 0; j < hot_n[r]; j++) {
-            int col = hot[(size_t)r * 3 * K + j], third = col / K;
-            size_t wrow = (size_t)third * G + F + (size_t)(col - third * K);
+            size_t wrow = hot_row(hot[(size_t)r * 3 * K + j], F, K);
             float v = e[wrow];
             float *dw = dW + wrow * D;
             for (int d = 0; d < D; d++) dw[d] += v * dx[d];
