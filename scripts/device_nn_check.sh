@@ -8,7 +8,7 @@
 #                                             carry ["build-device/dist"]
 #
 # Stages: the NnCuda suite (GPU vs CPU twin), the same under compute-sanitizer
-# memcheck, `ccx bench nn --backend cuda` at the issue's target size (batch
+# memcheck (and one forward/backward test under racecheck), `ccx bench nn --backend cuda` at the issue's target size (batch
 # 1024, N 128, D 128, L 4; TF32 on and off), scripts/bench_nn_torch.py at the
 # same size (eager, TF32; explicit softmax and SDPA), and the ratio
 # ccx / torch of forward+backward samples/s. Output under $OUT (default
@@ -48,6 +48,9 @@ stage tests ${CCX_TESTS_S:-240} "$DIST/ccx_tests" --gtest_filter='Nn*'
 SAN=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
 stage memcheck ${CCX_MEMCHECK_S:-400} "$SAN" --tool memcheck --error-exitcode 97 --leak-check full \
     "$DIST/ccx_tests" --gtest_filter='NnCuda.*:-NnCuda.LargeGraphsN1024'
+# the attention kernels (typed edge biases since stop 19): shared-memory races
+stage racecheck ${CCX_RACECHECK_S:-240} "$SAN" --tool racecheck --error-exitcode 97 \
+    "$DIST/ccx_tests" --gtest_filter='NnCuda.ForwardBackwardMatchCpuFp32'
 rm -f "$RES"
 size=(--batch 1024 --vertices 128 --dim 128 --layers 4 --heads 4 --seconds 3)
 stage bench_tf32 120 "$DIST/ccx" bench nn --backend cuda "${size[@]}" --tf32 on --out "$RES"
