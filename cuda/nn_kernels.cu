@@ -55,15 +55,9 @@ __global__ void edge_codes_kernel(uint8_t *code, const uint8_t *adj, const uint8
         for (int ty = threadIdx.y; ty < 32; ty += blockDim.y) {
             int i = i0 + ty, j = j0 + threadIdx.x;
             if (i < N && j < N) {
-                unsigned out = A[(size_t)i * N + j];
-                unsigned in = tile[threadIdx.x][ty]; // A[j][i]
-                unsigned lv = live[(size_t)b * N + j] != 0;
-                unsigned gout = out > CCX_NN_EDGE_GROUPS ? CCX_NN_EDGE_GROUPS - 1 : out - 1;
-                unsigned gin = in > CCX_NN_EDGE_GROUPS ? CCX_NN_EDGE_GROUPS - 1 : in - 1;
                 code[((size_t)b * N + i) * N + j] =
-                    (uint8_t)((out != 0) | (in != 0) << 1 | lv << 2 |
-                              (out ? gout : 0) << CCX_NN_CODE_OUT_GROUP_SHIFT |
-                              (in ? gin : 0) << CCX_NN_CODE_IN_GROUP_SHIFT);
+                    ccx_nn_edge_code(A[(size_t)i * N + j], tile[threadIdx.x][ty] /* A[j][i] */,
+                                     live[(size_t)b * N + j]);
             }
         }
     }

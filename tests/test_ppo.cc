@@ -44,6 +44,17 @@ std::string TinyConfig(const std::string &task, const std::string &out_dir, int 
     return c.str();
 }
 
+// A temporary directory holding the seed-5 tiny task and its config
+// (dir/tiny.yaml, `updates` updates, run directories under dir/runs).
+struct TinySetup {
+    std::string dir, cfg;
+    TinySetup(const char *tag, int updates) : dir(TempDir(tag)), cfg(dir + "/tiny.yaml") {
+        WriteFile(cfg, TinyConfig(WriteTinyTask(dir, 5), dir + "/runs", updates));
+    }
+    ~TinySetup() { RemoveTree(dir); }
+    std::string metrics(const char *run) const { return dir + "/runs/" + run + "/metrics.csv"; }
+};
+
 int64_t RandomOrderOptimalShare(const ccx_graph *g, int64_t opt, int trials, double *share) {
     ccx_game game;
     ccx_error err;
@@ -127,17 +138,12 @@ TEST(Ppo, LearnsTheOptimumOfASmallGraph) {
 }
 
 TEST(Ppo, ResumedRunRepeatsTheUninterruptedOne) {
-    std::string dir = TempDir("ppo_resume");
-    std::string task = WriteTinyTask(dir, 5);
-    std::string cfg = dir + "/tiny.yaml";
-    WriteFile(cfg, TinyConfig(task, dir + "/runs", 8));
-    ASSERT_EQ(Train(cfg, {"run.name=whole"}), 0);
-    ASSERT_EQ(Train(cfg, {"run.name=split", "budget.updates=3"}), 0);
-    std::string split = dir + "/runs/split";
+    TinySetup t("ppo_resume", 8);
+    ASSERT_EQ(Train(t.cfg, {"run.name=whole"}), 0);
+    ASSERT_EQ(Train(t.cfg, {"run.name=split", "budget.updates=3"}), 0);
+    std::string split = t.dir + "/runs/split";
     ASSERT_EQ(Train("", {"budget.updates=8"}, split.c_str()), 0);
-
-    ExpectSameMetrics(dir + "/runs/whole/metrics.csv", split + "/metrics.csv", 8);
-    RemoveTree(dir);
+    ExpectSameMetrics(t.metrics("whole"), t.metrics("split"), 8);
 }
 
 // The schedules follow updates or env steps, not the clock; only a seconds
@@ -169,37 +175,30 @@ TEST(Schedule, FollowsUpdatesOrEnvStepsNotTheClock) {
     EXPECT_TRUE(ccx_trainer_should_drop(&t));
 }
 
-// Two runs with the same seed and an updates budget write the same metrics,
-// a seconds budget beside it (not reached) changing nothing: the learning
-// rate is the linear schedule over updates.
+// Two runs with the same seed and an updates budget write the same metrics
+// (what makes them differ would be a draw or a float that depends on the
+// clock or the thread count), and the learning rate is the linear schedule
+// over updates. That the clock does not move the schedule when an updates
+// budget is set is Schedule.FollowsUpdatesOrEnvStepsNotTheClock.
 TEST(Ppo, RunsWithTheSameSeedAreIdentical) {
-    std::string dir = TempDir("ppo_repeat");
-    std::string task = WriteTinyTask(dir, 5);
-    std::string cfg = dir + "/tiny.yaml";
-    WriteFile(cfg, TinyConfig(task, dir + "/runs", 6));
-    ASSERT_EQ(Train(cfg, {"run.name=a", "optim.lr_schedule=linear", "optim.lr_final=0"}), 0);
-    ASSERT_EQ(Train(cfg, {"run.name=b", "optim.lr_schedule=linear", "optim.lr_final=0",
-                          "budget.seconds=3600"}),
-              0);
-    ExpectSameMetrics(dir + "/runs/a/metrics.csv", dir + "/runs/b/metrics.csv", 6);
-    Table m(dir + "/runs/b/metrics.csv");
+    TinySetup t("ppo_repeat", 6);
+    for (const char *name : {"run.name=a", "run.name=b"})
+        ASSERT_EQ(Train(t.cfg, {name, "optim.lr_schedule=linear", "optim.lr_final=0"}), 0);
+    ExpectSameMetrics(t.metrics("a"), t.metrics("b"), 6);
+    Table m(t.metrics("b"));
     for (int r = 0; r < 6; r++) EXPECT_FLOAT_EQ(m.at(r, "lr"), 3.0e-3f * (1.0f - r / 6.0f)) << r;
-    RemoveTree(dir);
 }
 
 // A seconds budget stops the run inside an update (between rollout steps or
 // learning minibatches), not after it: with a budget of 40% of one update's
 // time the run ends well before one whole update would have.
 TEST(Ppo, SecondsBudgetStopsInsideAnUpdate) {
-    std::string dir = TempDir("ppo_budget");
-    std::string task = WriteTinyTask(dir, 5);
-    std::string cfg = dir + "/tiny.yaml";
-    WriteFile(cfg, TinyConfig(task, dir + "/runs", 1));
+    TinySetup t("ppo_budget", 1);
     std::vector<std::string> big = {"env.n_envs=512", "ppo.minibatches=8"};
     auto timed = [&](std::vector<std::string> sets) {
         sets.insert(sets.end(), big.begin(), big.end());
         double t0 = ccx_now_s();
-        EXPECT_EQ(Train(cfg, sets), 0);
+        EXPECT_EQ(Train(t.cfg, sets), 0);
         return ccx_now_s() - t0;
     };
     double whole = timed({"run.name=whole"});
@@ -208,9 +207,8 @@ TEST(Ppo, SecondsBudgetStopsInsideAnUpdate) {
     double cut = timed({"run.name=cut", "budget.updates=0", budget});
     EXPECT_LT(cut, 0.8 * whole) << "one update took " << whole << " s";
     printf("one update: %.2f s; budget of %.2f s: %.2f s\n", whole, 0.4 * whole, cut);
-    Table m(dir + "/runs/cut/metrics.csv");
+    Table m(t.metrics("cut"));
     EXPECT_LE(m.t.n_rows, 1);
-    RemoveTree(dir);
 }
 
 // SIGINT -> checkpoint -> --resume is checked end to end in tests/cli_train.sh.

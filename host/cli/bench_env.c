@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-
 #include "cli/cli.h"
 #include "util/threads.h"
 #include "util/clock.h"

@@ -108,6 +108,17 @@ extern "C" {
 #else
 #define CCX_NN_INLINE static inline
 #endif
+/* The code of pair (i, j) from adj[i][j] (out), adj[j][i] (in) and live_j:
+ * an adjacency value v > 0 is 1 + the edge's group, past the last group
+ * counting as the last. */
+CCX_NN_INLINE unsigned ccx_nn_edge_group(unsigned v) {
+    return v > CCX_NN_EDGE_GROUPS ? CCX_NN_EDGE_GROUPS - 1 : v - 1;
+}
+CCX_NN_INLINE uint8_t ccx_nn_edge_code(unsigned out, unsigned in, unsigned live) {
+    return (uint8_t)((out != 0) | (in != 0) << 1 | (live != 0) << 2 |
+                     (out ? ccx_nn_edge_group(out) : 0) << CCX_NN_CODE_OUT_GROUP_SHIFT |
+                     (in ? ccx_nn_edge_group(in) : 0) << CCX_NN_CODE_IN_GROUP_SHIFT);
+}
 CCX_NN_INLINE unsigned ccx_nn_code_out_group(unsigned code) {
     return code >> CCX_NN_CODE_OUT_GROUP_SHIFT & 3u;
 }

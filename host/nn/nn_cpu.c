@@ -6,10 +6,11 @@
 #include "nn/nn_cpu.h"
 
 #include <cblas.h>
-void openblas_set_num_threads(int n); /* OpenBLAS's; not in every cblas.h */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+void openblas_set_num_threads(int n); /* OpenBLAS's; not in every cblas.h */
 
 /* ------------------------------------------------------------- matmul -- */
 /* out [R, OC] = inp [R, C] @ w [C, OC] + bias [OC] */
@@ -125,25 +126,15 @@ void ccx_nn_gelu_backward(float *dinp, const float *inp, const float *dout, size
 }
 
 /* ---------------------------------------------------- graph structure -- */
-/* The type group of an adjacency value v > 0 (1 + group; past the last
- * group counts as the last). */
-static inline unsigned edge_group(unsigned v) {
-    return v > CCX_NN_EDGE_GROUPS ? CCX_NN_EDGE_GROUPS - 1 : v - 1;
-}
-
-/* adj [B, N, N], live [B, N] -> code [B, N, N] (CCX_NN_CODE_* bits) */
+/* adj [B, N, N], live [B, N] -> code [B, N, N] (model.h: ccx_nn_edge_code) */
 void ccx_nn_edge_codes(uint8_t *code, const uint8_t *adj, const uint8_t *live, int B, int N) {
     for (int b = 0; b < B; b++) {
         const uint8_t *a = adj + (size_t)b * N * N;
         uint8_t *c = code + (size_t)b * N * N;
         for (int i = 0; i < N; i++)
-            for (int j = 0; j < N; j++) {
-                unsigned out = a[(size_t)i * N + j], in = a[(size_t)j * N + i];
-                c[(size_t)i * N + j] =
-                    (uint8_t)((out != 0) | (in != 0) << 1 | (live[(size_t)b * N + j] != 0) << 2 |
-                              (out ? edge_group(out) : 0) << CCX_NN_CODE_OUT_GROUP_SHIFT |
-                              (in ? edge_group(in) : 0) << CCX_NN_CODE_IN_GROUP_SHIFT);
-            }
+            for (int j = 0; j < N; j++)
+                c[(size_t)i * N + j] = ccx_nn_edge_code(a[(size_t)i * N + j], a[(size_t)j * N + i],
+                                                        live[(size_t)b * N + j]);
     }
 }
 
@@ -491,7 +482,7 @@ int ccx_nn_cpu_init(ccx_nn_cpu *nn, const ccx_nn_config *cfg, int max_batch, uin
     nn->code = malloc(B * N * N);
     nn->live = malloc(B * N);
     nn->legal = malloc(B * N);
-    nn->hot = malloc(sizeof(uint16_t) * B * N * (3 * (size_t)cfg->n_op_codes + 1));
+    nn->hot = malloc(sizeof(uint16_t) * (B * N * 3 * (size_t)cfg->n_op_codes + 1));
     nn->hot_n = malloc(sizeof(uint16_t) * B * N);
     nn->logits = malloc(sizeof(float) * B * N);
     nn->value = malloc(sizeof(float) * B);
@@ -554,7 +545,7 @@ static void place_chunks(ccx_nn_cpu *nn, int B, int N) {
         ch->code = nn->code + b0 * n * n;
         ch->live = nn->live + b0 * n;
         ch->legal = nn->legal + b0 * n;
-        ch->hot = nn->hot + b0 * n * (3 * (size_t)nn->cfg.n_op_codes + 1);
+        ch->hot = nn->hot + b0 * n * 3 * (size_t)nn->cfg.n_op_codes;
         ch->hot_n = nn->hot_n + b0 * n;
         ch->grads = nn->chunk_grads + (size_t)k * nn->lay.n_params;
     }

@@ -272,12 +272,7 @@ static int learn_minibatch(ccx_trainer *t, ppo_state *s, int m, const ccx_nn_ada
     float gn = 0;
     if (ccx_nn_adamw_step(t->nn, hp, &gn, err)) return -1;
     *grad_norm = gn;
-    ls->policy_loss += mls.policy_loss;
-    ls->value_loss += mls.value_loss;
-    ls->entropy += mls.entropy;
-    ls->approx_kl += mls.approx_kl;
-    ls->clip_frac += mls.clip_frac;
-    ls->rows += mls.rows;
+    ccx_ppo_loss_stats_add(ls, &mls);
     return 0;
 }
 
@@ -308,27 +303,19 @@ static int ppo_iterate(ccx_trainer *t, void *state, ccx_iter_stats *st, ccx_erro
     for (int epoch = 0; epoch < t->cfg.epochs; epoch++) {
         shuffle_envs(t, s, &rng);
         ccx_ppo_loss_stats ep = {0};
-        for (int m = 0; m < s->M && st->cut == CCX_ITER_WHOLE; m++) {
-            if (ccx_trainer_time_up(t)) { /* the rollout's episodes still count */
-                st->cut = CCX_ITER_CUT;
-                break;
-            }
+        for (int m = 0; m < s->M; m++) {
             double gn = 0;
             int rc = learn_minibatch(t, s, m, &hp, &ep, &gn, err);
             if (rc < 0) return -1;
-            if (rc > 0) { /* abandoned half way: its gradient is never applied */
+            if (rc > 0) { /* time up: this minibatch's gradient is never applied (the
+                           * rollout's episodes still count) */
                 st->cut = CCX_ITER_CUT;
                 break;
             }
             grad_norm_sum += gn;
             steps_taken++;
         }
-        total.policy_loss += ep.policy_loss;
-        total.value_loss += ep.value_loss;
-        total.entropy += ep.entropy;
-        total.approx_kl += ep.approx_kl;
-        total.clip_frac += ep.clip_frac;
-        total.rows += ep.rows;
+        ccx_ppo_loss_stats_add(&total, &ep);
         if (st->cut != CCX_ITER_WHOLE) break;
         /* early stop when the policy moved too far from the rollout's */
         if (t->cfg.target_kl > 0 && ep.rows > 0 && ep.approx_kl / ep.rows > t->cfg.target_kl)

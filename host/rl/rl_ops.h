@@ -79,6 +79,16 @@ typedef struct {
     double policy_loss, value_loss, entropy, approx_kl, clip_frac, rows;
 } ccx_ppo_loss_stats;
 
+/* acc += s, field by field. */
+static inline void ccx_ppo_loss_stats_add(ccx_ppo_loss_stats *acc, const ccx_ppo_loss_stats *s) {
+    acc->policy_loss += s->policy_loss;
+    acc->value_loss += s->value_loss;
+    acc->entropy += s->entropy;
+    acc->approx_kl += s->approx_kl;
+    acc->clip_frac += s->clip_frac;
+    acc->rows += s->rows;
+}
+
 int ccx_rl_ppo_loss(ccx_rl *rl, const ccx_ppo_loss_params *hp, const float *logits,
                     const float *values, int n, int N, const int32_t *idx,
                     const int32_t *actions, const float *old_logp, const float *adv,

@@ -24,7 +24,6 @@
 #include "util/rng.h"
 #include "util/threads.h"
 
-
 enum { N_METRIC_COLS = CCX_METRICS_N_COMMON + CCX_METRICS_N_PER_TASK * CCX_CONFIG_MAX_TASKS };
 
 /* ------------------------------------------------------------ helpers -- */
