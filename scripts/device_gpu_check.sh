@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU checks of the batched environments (issues 3 and 14: scalar and tensor
 # graphs), for the lent GPU machine
-# (../shared/DEVICE.md). Two steps:
+# (docs/device.md). Two steps:
 #
 #   scripts/device_gpu_check.sh --prepare
 #       HERE (no GPU needed): Release build with CUDA (sm_90) in build-device/,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Training runs on the lent GPU machine (../shared/DEVICE.md), several at
+# Training runs on the lent GPU machine (docs/device.md), several at
 # once on one GPU. Build here first with `scripts/device_gpu_check.sh
 # --prepare`, then in one `run` call with carry ["build-device/dist"]:
 #

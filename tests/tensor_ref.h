@@ -1,7 +1,7 @@
 // An independent implementation of AlphaGrad's tensor elimination
-// (TENSOR_MODEL.md §2 and §4, written from the pseudo-code: 5-vector
+// (docs/tensor_model.md §2 and §4, written from the pseudo-code: 5-vector
 // records, the explicit "old record" dims, tables read from
-// tests/data/alphagrad/tables.json rather than game/sparsity.h), for
+// tests/data/alphagrad/tables.json rather than graph/sparsity.h), for
 // differential tests of the game's record path.
 #ifndef CCX_TESTS_TENSOR_REF_H
 #define CCX_TESTS_TENSOR_REF_H
@@ -21,7 +21,7 @@ extern "C" {
 #include <cjson/cJSON.h>
 
 #include "game/game.h"
-#include "game/sparsity.h"
+#include "graph/sparsity.h"
 }
 
 inline std::string slurp(const std::string &path) {
@@ -69,7 +69,7 @@ inline const Tables &tables() {
     return t;
 }
 
-// ---- the reference: TENSOR_MODEL.md §2 and §4, literally ----
+// ---- the reference: docs/tensor_model.md §2 and §4, literally ----
 using Rec = std::array<int64_t, 5>;  // type, o1, o2, p1, p2
 struct RefGame {
     int nin, nv;

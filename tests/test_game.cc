@@ -99,7 +99,7 @@ TEST(Game, ValidationNamesTheFirstOffendingEntry) {
     }
 }
 
-// Independent reference: adjacency as std::set, the rule of DESIGN.md.
+// Independent reference: adjacency as std::set, the rule of docs/design.md.
 int64_t reference_cost(const ccx_graph *g, const std::vector<int32_t> &order) {
     int n = ccx_graph_n_nodes(g);
     std::vector<std::set<int>> P(n), S(n);

@@ -1,6 +1,6 @@
 // The four paper tasks: the published baseline figures and AlphaGrad's best
 // orders (jamielohoff/alphagrad eval notebooks, copied from
-// shared/reference/alphagrad_orders.json) must reproduce exactly.
+// tests/data/alphagrad/alphagrad_orders.json) must reproduce exactly.
 #include <gtest/gtest.h>
 
 #include <set>

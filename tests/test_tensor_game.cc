@@ -1,8 +1,8 @@
-// The sparse-tensor cost model (TENSOR_MODEL.md): the tables, the ten
+// The sparse-tensor cost model (docs/tensor_model.md): the tables, the ten
 // AlphaGrad graphs' published figures and orders, and the record path of the
 // game against an independent implementation written straight from the
 // spec's pseudo-code (5-vector records, explicit old-record dims, tables read
-// from tests/data/alphagrad/tables.json rather than game/sparsity.h).
+// from tests/data/alphagrad/tables.json rather than graph/sparsity.h).
 #include <gtest/gtest.h>
 
 #include <array>

@@ -1,5 +1,5 @@
-/* The elimination game, CPU reference (DESIGN.md "The elimination game",
- * TENSOR_MODEL.md §2-4): the one place an elimination is priced.
+/* The elimination game, CPU reference (docs/design.md "The elimination game",
+ * docs/tensor_model.md §2-4): the one place an elimination is priced.
  *
  * State is a dense padded adjacency over all nodes (inputs, then vertices),
  * n_pad = n_nodes rounded up to a multiple of 32, stored as bitset rows of
@@ -21,7 +21,7 @@
  *   [type, o1, o2, p1, p2] record. Eliminating j costs the sum over
  *   p in P(j), s in S(j) of the pair cost of (p->j, j->s) and writes
  *   p->s = ADD[old p->s][MUL[p->j][j->s]] with p->j's primal dims
- *   (game/sparsity.h has the tables).
+ *   (graph/sparsity.h has the tables).
  *
  * On scalar graphs the state after a set of eliminations depends only on
  * the set; on tensor graphs the records also depend on the order (types
@@ -92,7 +92,7 @@ void ccx_game_legal_mask(const ccx_game *game, uint8_t *mask);
 /* What eliminating vertex now would cost: |P(v)| * |S(v)| on scalar
  * graphs, the sum of the pair costs on tensor graphs. */
 int64_t ccx_game_elim_cost(const ccx_game *game, int vertex);
-/* AlphaGrad's minimal-Markowitz degree of vertex now (TENSOR_MODEL.md §4):
+/* AlphaGrad's minimal-Markowitz degree of vertex now (docs/tensor_model.md §4):
  * (its out-edges' counts) * (its in-edges' counts), a tensor-blind degree;
  * |P(v)| * |S(v)| on scalar graphs. */
 int64_t ccx_game_alphagrad_degree(const ccx_game *game, int vertex);

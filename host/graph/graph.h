@@ -1,14 +1,14 @@
 /* The computational graph of one task.
  *
- * Numbering (DESIGN.md): inputs are numbered 1..n_inputs in declaration
+ * Numbering (docs/task_language.md): inputs are numbered 1..n_inputs in declaration
  * order; vertices (every op with a non-constant operand, or every jaxpr
  * equation of a graph file) 1..n_vertices in evaluation order. Orders speak
  * of vertex numbers. Internally every node has one id: inputs
  * 0..n_inputs-1, then vertex k at n_inputs + k - 1; edges and operands use
  * node ids.
  *
- * Edges are records (TENSOR_MODEL.md §1): the sparsity type of the edge's
- * Jacobian (game/sparsity.h) and the shapes of its target ("out" dims) and
+ * Edges are records (docs/tensor_model.md §1): the sparsity type of the edge's
+ * Jacobian (graph/sparsity.h) and the shapes of its target ("out" dims) and
  * of its source ("primal" dims), each normalised to two dims. A *scalar*
  * graph has only dense 1x1 records: the elimination game prices it with the
  * unit model |P|*|S| on bitsets. Any other record makes a *tensor* graph,
@@ -37,7 +37,7 @@ typedef struct {
     int32_t dims[2];
 } ccx_shape;
 
-/* TENSOR_MODEL.md §1 normalisation: one element -> (1,1), (n,) -> (n,1),
+/* docs/tensor_model.md §1 normalisation: one element -> (1,1), (n,) -> (n,1),
  * (n,m) stays. */
 static inline void ccx_shape_record_dims(const ccx_shape *s, int32_t out[2]) {
     int64_t n = s->rank == 0 ? 1 : s->rank == 1 ? s->dims[0] : (int64_t)s->dims[0] * s->dims[1];
@@ -53,10 +53,10 @@ const char *ccx_shape_format(const ccx_shape *s, char *buf, size_t size);
 
 typedef struct {
     int32_t src, dst;    /* node ids */
-    int8_t type;         /* sparsity type (game/sparsity.h); CCX_SP_DENSE on scalar graphs */
+    int8_t type;         /* sparsity type (graph/sparsity.h); CCX_SP_DENSE on scalar graphs */
     int32_t out_d[2];    /* the record's out dims: dst's shape */
     int32_t primal_d[2]; /* the record's primal dims: src's shape (AlphaGrad's concatenate
-                          * records may carry another operand's; TENSOR_MODEL.md 7.10) */
+                          * records may carry another operand's; docs/tensor_model.md 7.10) */
 } ccx_edge;
 
 typedef struct {

@@ -19,7 +19,7 @@
  *
  * Vertex k is the k-th entry of "vertices" (a "v": k field, if present, must
  * say so). Shapes are JAX shapes of rank 0..2 ([], [n], [n, m]); every edge is
- * a record of TENSOR_MODEL.md §1 whose out dims are its target's shape and
+ * a record of docs/tensor_model.md §1 whose out dims are its target's shape and
  * whose primal dims are its source's shape, both normalised, except that a
  * reshape-like (type 11) record may carry another operand's primal dims, as
  * AlphaGrad's concatenate records do. A vertex whose primitive is a scalar
@@ -30,7 +30,7 @@
  * AlphaGrad's raw graph JSON (the files AlphaGrad's make_graph produced,
  * tests/data/alphagrad/NAME.json): an "edges" tensor [5][1 + n_in + n_v][n_v]
  * (header row, then one row per input and per vertex as source, one column
- * per vertex as target; TENSOR_MODEL.md §1). Its masks must describe an
+ * per vertex as target; docs/tensor_model.md §1). Its masks must describe an
  * initial graph (only outputs masked). Optional keys are used when present:
  * "task", "outputs" (the output order), "input_shapes" and "vertices"
  * (prim, out_shape, ins, params), else shapes come from the records.

@@ -1,4 +1,4 @@
-/* Order files (DESIGN.md "Files"): JSON
+/* Order files (docs/design.md "Files"): JSON
  *   {"task", "graph_sha256", "n_vertices", "order", "cost", "method",
  *    "baselines": {"forward", "reverse", "markowitz", "greedy"}}
  * ("greedy", the tensor-aware greedy, is optional on import: -1 when absent;

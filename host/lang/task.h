@@ -1,4 +1,4 @@
-/* The task language (DESIGN.md "The task language"): lexer, parser and
+/* The task language (docs/task_language.md): lexer, parser and
  * tracer turning a .ccx file into a ccx_graph. On any error the result is
  * NULL, nothing is leaked, and err holds file:line:column and a message. */
 #ifndef CCX_LANG_TASK_H

@@ -1,6 +1,6 @@
 /* The tracer: walks the syntax tree the way Python would run it and records
  * one vertex per operation with a non-constant operand, in evaluation order
- * (DESIGN.md: this numbering is JAX's jaxpr order). All-constant operations
+ * (docs/task_language.md: this numbering is JAX's jaxpr order). All-constant operations
  * are folded; defs are inlined at each call; there is no CSE. */
 #include <math.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* AlphaGrad's published figures for the ten paper tasks (arXiv 2406.05027):
  * the best PPO result and the best result AlphaGrad logged over all its
  * runs (tests/data/alphagrad/TASKS.md, from the eval CSVs; the scalar four's
- * best orders are in ../shared/reference/alphagrad_orders.json). RoeFlux_3d's
+ * best orders are in tests/data/alphagrad/alphagrad_orders.json). RoeFlux_3d's
  * 784 may come from an older build of that graph; the best verified order
  * costs 799. */
 #include <string.h>
