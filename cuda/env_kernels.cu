@@ -169,7 +169,7 @@ __device__ __forceinline__ int64_t warp_eliminate(uint32_t *preds, uint32_t *suc
         sj[u] = 0u;
     }
     __syncwarp();
-    return (int64_t)np * (int64_t)ns;
+    return ccx_scalar_pair_cost(np, ns);
 }
 
 // Device twin of the record rule (game/records.h; env_cpu.c

@@ -17,15 +17,10 @@
 #include <string.h>
 
 #include "nn/model.h"
+#include "util/hd.h"
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-#if defined(__CUDACC__)
-#define CCX_GZ_INLINE static __host__ __device__ __forceinline__
-#else
-#define CCX_GZ_INLINE static inline
 #endif
 
 #define CCX_GZ_FLT_MIN 0x1p-126f        /* mctx: jnp.finfo(float32).tiny */
@@ -53,21 +48,21 @@ typedef struct {
 } ccx_gz_trees;
 
 /* ---- exact float helpers ---- */
-CCX_GZ_INLINE float ccx_gz_mul(float a, float b) {
+CCX_HD float ccx_gz_mul(float a, float b) {
 #if defined(__CUDA_ARCH__)
     return __fmul_rn(a, b);
 #else
     return a * b;
 #endif
 }
-CCX_GZ_INLINE float ccx_gz_div(float a, float b) {
+CCX_HD float ccx_gz_div(float a, float b) {
 #if defined(__CUDA_ARCH__)
     return __fdiv_rn(a, b);
 #else
     return a / b;
 #endif
 }
-CCX_GZ_INLINE uint32_t ccx_gz_f2u(float f) {
+CCX_HD uint32_t ccx_gz_f2u(float f) {
 #if defined(__CUDA_ARCH__)
     return __float_as_uint(f);
 #else
@@ -76,7 +71,7 @@ CCX_GZ_INLINE uint32_t ccx_gz_f2u(float f) {
     return u;
 #endif
 }
-CCX_GZ_INLINE float ccx_gz_u2f(uint32_t u) {
+CCX_HD float ccx_gz_u2f(uint32_t u) {
 #if defined(__CUDA_ARCH__)
     return __uint_as_float(u);
 #else
@@ -88,7 +83,7 @@ CCX_GZ_INLINE float ccx_gz_u2f(uint32_t u) {
 
 /* exp(x), relative error ~1e-7; 0 for x <= -87 (and NaN), x clamped at 88.
  * Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2, degree-7 Taylor. */
-CCX_GZ_INLINE float ccx_gz_exp(float x) {
+CCX_HD float ccx_gz_exp(float x) {
     if (!(x > -87.0f)) return 0.0f;
     if (x > 88.0f) x = 88.0f;
     float t = ccx_gz_mul(x, 0x1.715476p+0f); /* log2(e) */
@@ -110,7 +105,7 @@ CCX_GZ_INLINE float ccx_gz_exp(float x) {
 
 /* log(x) for a positive normal x, absolute error ~1e-7:
  * x = m 2^e, m in [sqrt(1/2), sqrt(2)), log m = 2 atanh((m-1)/(m+1)). */
-CCX_GZ_INLINE float ccx_gz_log(float x) {
+CCX_HD float ccx_gz_log(float x) {
     uint32_t u = ccx_gz_f2u(x);
     int e = (int)((u >> 23) & 0xffu) - 127;
     float m = ccx_gz_u2f((u & 0x7fffffu) | 0x3f800000u);
@@ -134,22 +129,22 @@ CCX_GZ_INLINE float ccx_gz_log(float x) {
 
 /* Standard Gumbel from one 32-bit draw: u = (2 (r >> 9) + 1) / 2^24 in (0, 1)
  * (exact in float), g = -log(-log u). */
-CCX_GZ_INLINE float ccx_gz_gumbel(uint32_t r) {
+CCX_HD float ccx_gz_gumbel(uint32_t r) {
     float u = ccx_gz_mul((float)(2u * (r >> 9) + 1u), 0x1p-24f);
     return -ccx_gz_log(-ccx_gz_log(u));
 }
 
 /* ---- per-tree indexing ---- */
-CCX_GZ_INLINE size_t ccx_gz_node(const ccx_gz_trees *T, int b, int x) {
+CCX_HD size_t ccx_gz_node(const ccx_gz_trees *T, int b, int x) {
     return (size_t)b * (size_t)T->M + (size_t)x;
 }
-CCX_GZ_INLINE int ccx_gz_is_legal(const ccx_gz_trees *T, int b, int x, int a) {
+CCX_HD int ccx_gz_is_legal(const ccx_gz_trees *T, int b, int x, int a) {
     return (int)((T->legal[ccx_gz_node(T, b, x) * (size_t)T->W + (size_t)(a >> 5)] >> (a & 31)) & 1u);
 }
 
 /* Fill node x's prior logits (masked), legal bits and children from the
  * evaluator's row and the legal mask row; returns the number of legal slots. */
-CCX_GZ_INLINE int ccx_gz_fill_node(const ccx_gz_trees *T, int b, int x, const float *logit_row,
+CCX_HD int ccx_gz_fill_node(const ccx_gz_trees *T, int b, int x, const float *logit_row,
                                    const uint8_t *legal_row) {
     size_t n = ccx_gz_node(T, b, x);
     float *lg = T->logits + n * (size_t)T->N;
@@ -172,7 +167,7 @@ CCX_GZ_INLINE int ccx_gz_fill_node(const ccx_gz_trees *T, int b, int x, const fl
 
 /* Root of tree b from the roots' evaluation (the caller has written
  * T->gumbel row b). */
-CCX_GZ_INLINE void ccx_gz_root_init(const ccx_gz_trees *T, int b, const float *logit_row,
+CCX_HD void ccx_gz_root_init(const ccx_gz_trees *T, int b, const float *logit_row,
                                     float value, const uint8_t *legal_row) {
     size_t r = ccx_gz_node(T, b, 0);
     int count = ccx_gz_fill_node(T, b, 0, logit_row, legal_row);
@@ -192,7 +187,7 @@ CCX_GZ_INLINE void ccx_gz_root_init(const ccx_gz_trees *T, int b, const float *l
 }
 
 /* Visit count of child a of node x (0 if unexpanded). */
-CCX_GZ_INLINE int ccx_gz_child_visits(const ccx_gz_trees *T, int b, int x, int a) {
+CCX_HD int ccx_gz_child_visits(const ccx_gz_trees *T, int b, int x, int a) {
     int c = T->children[ccx_gz_node(T, b, x) * (size_t)T->N + (size_t)a];
     return c < 0 ? 0 : T->visits[ccx_gz_node(T, b, c)];
 }
@@ -201,7 +196,7 @@ CCX_GZ_INLINE int ccx_gz_child_visits(const ccx_gz_trees *T, int b, int x, int a
  * qtransform_completed_by_mix_value): cq[a] for the legal slots a; prob[a]
  * = prior probabilities (softmax of the logits over the legal slots).
  * *sum_n, *max_n: sum and max of the children's visit counts. */
-CCX_GZ_INLINE void ccx_gz_completed_q(const ccx_gz_trees *T, int b, int x, float *cq, float *prob,
+CCX_HD void ccx_gz_completed_q(const ccx_gz_trees *T, int b, int x, float *cq, float *prob,
                                       int *sum_n, int *max_n) {
     size_t n = ccx_gz_node(T, b, x);
     const float *lg = T->logits + n * (size_t)T->N;
@@ -261,7 +256,7 @@ CCX_GZ_INLINE void ccx_gz_completed_q(const ccx_gz_trees *T, int b, int x, float
 }
 
 /* prob[a] = softmax(logits + cq) over the legal slots of node x (pi'). */
-CCX_GZ_INLINE void ccx_gz_improved_policy(const ccx_gz_trees *T, int b, int x, const float *cq,
+CCX_HD void ccx_gz_improved_policy(const ccx_gz_trees *T, int b, int x, const float *cq,
                                           float *prob) {
     const float *lg = T->logits + ccx_gz_node(T, b, x) * (size_t)T->N;
     float mx = -3.0e38f;
@@ -279,7 +274,7 @@ CCX_GZ_INLINE void ccx_gz_improved_policy(const ccx_gz_trees *T, int b, int x, c
 
 /* The root score of sequential halving (mctx score_considered) among the
  * legal actions whose visit count is `considered`; -1 if none has it. */
-CCX_GZ_INLINE int ccx_gz_root_argmax(const ccx_gz_trees *T, int b, const float *cq, int considered) {
+CCX_HD int ccx_gz_root_argmax(const ccx_gz_trees *T, int b, const float *cq, int considered) {
     const float *lg = T->logits + ccx_gz_node(T, b, 0) * (size_t)T->N;
     const float *g = T->gumbel + (size_t)b * (size_t)T->N;
     float mx = CCX_NN_MASKED_LOGIT;
@@ -303,7 +298,7 @@ CCX_GZ_INLINE int ccx_gz_root_argmax(const ccx_gz_trees *T, int b, const float *
 /* One simulation's selection in tree b: sel_parent / sel_action (node id,
  * -1: nothing to expand) / sel_leaf (the node the backup starts from: sim +
  * 1 for an expansion, a terminal node reached again, -1 if inactive). */
-CCX_GZ_INLINE void ccx_gz_select(const ccx_gz_trees *T, int b, int sim) {
+CCX_HD void ccx_gz_select(const ccx_gz_trees *T, int b, int sim) {
     T->sel_parent[b] = 0;
     T->sel_action[b] = -1;
     T->sel_leaf[b] = -1;
@@ -350,14 +345,14 @@ CCX_GZ_INLINE void ccx_gz_select(const ccx_gz_trees *T, int b, int sim) {
 
 /* The node slab the scratch env of tree b is restored from this simulation:
  * the parent of the expansion, the terminal node reached, or the root. */
-CCX_GZ_INLINE int ccx_gz_restore_node(const ccx_gz_trees *T, int b) {
+CCX_HD int ccx_gz_restore_node(const ccx_gz_trees *T, int b) {
     return T->sel_parent[b];
 }
 
 /* Expand (if the selection asked for it) and back up in tree b: cost =
  * the step's cost, logit_row / value / legal_row = the evaluation of the
  * stepped scratch env of tree b. */
-CCX_GZ_INLINE void ccx_gz_expand_backup(const ccx_gz_trees *T, int b, int sim, int64_t cost,
+CCX_HD void ccx_gz_expand_backup(const ccx_gz_trees *T, int b, int sim, int64_t cost,
                                         const float *logit_row, float value,
                                         const uint8_t *legal_row) {
     int leaf = T->sel_leaf[b], fresh = sim + 1;
@@ -405,7 +400,7 @@ CCX_GZ_INLINE void ccx_gz_expand_backup(const ccx_gz_trees *T, int b, int sim, i
 
 /* Outputs of tree b (mctx gumbel_muzero_policy): action, target_pi [N],
  * root value, root children's visits [N]. */
-CCX_GZ_INLINE void ccx_gz_outputs(const ccx_gz_trees *T, int b, int32_t *action, float *pi,
+CCX_HD void ccx_gz_outputs(const ccx_gz_trees *T, int b, int32_t *action, float *pi,
                                   float *root_value, int32_t *visits) {
     size_t r = ccx_gz_node(T, b, 0);
     float *cq = T->work + (size_t)b * 2 * (size_t)T->N;

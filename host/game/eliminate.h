@@ -1,5 +1,5 @@
 /* The elimination rule on bitset rows: the one definition of the cost and the
- * fill-in of an elimination (DESIGN.md "The elimination game"), shared by the
+ * fill-in of an elimination (docs/design.md "The elimination game"), shared by the
  * single-game reference (game.c) and the batched CPU environments
  * (env/env_cpu.c). The CUDA environments (cuda/env_kernels.cu,
  * warp_eliminate) are the device twin of this function: same rows, same
@@ -9,7 +9,7 @@
  * preds row v is set iff p -> v, bit s of succs row v is set iff v -> s.
  * Eliminating node j with P = preds[j], S = succs[j]:
  *
- *     cost = |P| * |S|
+ *     cost = |P| * |S|                                   (game/cost.h)
  *     for p in P: succs[p] |= S, clear j in succs[p]     (fill-in p -> S)
  *     for s in S: preds[s] |= P, clear j in preds[s]     (fill-in P -> s)
  *     preds[j] = succs[j] = 0                            (j leaves the graph)
@@ -22,6 +22,8 @@
 
 #include <stdint.h>
 #include <string.h>
+
+#include "game/cost.h"
 
 static inline int ccx_popcount_row(const uint32_t *r, int words) {
     int c = 0;
@@ -38,7 +40,7 @@ static inline int ccx_popcount_row(const uint32_t *r, int words) {
 static inline __attribute__((always_inline)) int64_t
 ccx_eliminate_rows(uint32_t *preds, uint32_t *succs, int words, int j) {
     uint32_t *pj = preds + (size_t)j * words, *sj = succs + (size_t)j * words;
-    int64_t cost = (int64_t)ccx_popcount_row(pj, words) * ccx_popcount_row(sj, words);
+    int64_t cost = ccx_scalar_pair_cost(ccx_popcount_row(pj, words), ccx_popcount_row(sj, words));
     const uint32_t jmask = ~(1u << (j & 31));
     const int jw = j >> 5;
     if (words <= CCX_ELIM_LOCAL_WORDS) {

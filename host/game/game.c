@@ -7,7 +7,7 @@
 #include "game/game.h"
 #include "game/eliminate.h"
 #include "game/records.h"
-#include "game/sparsity.h"
+#include "graph/sparsity.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -262,7 +262,7 @@ static int64_t tensor_eliminate(ccx_game *g, int j) {
 int64_t ccx_game_elim_cost(const ccx_game *game, int vertex) {
     int j = game->n_inputs + vertex - 1;
     if (game->tensor) return tensor_pairs((ccx_game *)game, j, 0); /* reads only */
-    return (int64_t)ccx_game_in_degree(game, vertex) * ccx_game_out_degree(game, vertex);
+    return ccx_scalar_pair_cost(ccx_game_in_degree(game, vertex), ccx_game_out_degree(game, vertex));
 }
 
 int ccx_game_elim_pairs(const ccx_game *game, int vertex,
@@ -331,12 +331,12 @@ const char *ccx_baseline_description(ccx_baseline b, int tensor) {
     case CCX_BASELINE_REVERSE: return "reverse mode: vertices in decreasing number";
     case CCX_BASELINE_MARKOWITZ:
         return tensor ? "AlphaGrad's minimal Markowitz: least in x out edge count first, a "
-                        "tensor-blind degree heuristic (TENSOR_MODEL.md 4)"
+                        "tensor-blind degree heuristic (docs/tensor_model.md section 4)"
                       : "minimal Markowitz: least |P|*|S| first, ties to the smallest number";
     case CCX_BASELINE_GREEDY:
         return tensor ? "tensor-aware greedy: the vertex cheapest to eliminate now under the "
-                        "real cost model first, ties to the smallest number"
-                      : "greedy on the real cost: on a scalar graph the same as minimal Markowitz";
+                        "record cost model (AlphaGrad's) first, ties to the smallest number"
+                      : "greedy on the cost model: on a scalar graph the same as minimal Markowitz";
     }
     return "?";
 }

@@ -1,7 +1,7 @@
-/* The record rule of tensor graphs (TENSOR_MODEL.md §2), one definition for
+/* The record rule of tensor graphs (docs/tensor_model.md §2), one definition for
  * the single-game reference (game/game.c), the batched CPU environments
  * (env/env_cpu.c) and the CUDA environments (cuda/env_kernels.cu, one lane
- * per predecessor row). Like game/sparsity.h, whose tables it reads, the
+ * per predecessor row). Like graph/sparsity.h, whose tables it reads, the
  * functions here are __device__ under nvcc and plain inline C elsewhere.
  *
  * A tensor graph's state is the bitset adjacency of game/eliminate.h plus a
@@ -27,16 +27,16 @@
 
 #include <stdint.h>
 
-#include "game/sparsity.h"
+#include "graph/sparsity.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* The pair loop's functions are inlined into each caller, so a constant
- * `apply` gives each its own branch-free copy (as CCX_SP_FN on the device). */
+ * `apply` gives each its own branch-free copy (as CCX_DEV on the device). */
 #if defined(__CUDACC__)
-#define CCX_REC_HOT CCX_SP_FN
+#define CCX_REC_HOT CCX_DEV
 #else
 #define CCX_REC_HOT static inline __attribute__((always_inline))
 #endif
@@ -55,7 +55,7 @@ typedef struct {
 
 /* The tables packed in one int32 row (the batched environments keep one
  * such row per graph): shape at 0, pvar_off at 2N, pdims at 3N + 1. */
-CCX_SP_FN ccx_rec_tables ccx_rec_tables_of_row(const int32_t *row, int N) {
+CCX_DEV ccx_rec_tables ccx_rec_tables_of_row(const int32_t *row, int N) {
     ccx_rec_tables t;
     t.shape = row;
     t.pvar_off = row + 2 * N;
@@ -63,7 +63,7 @@ CCX_SP_FN ccx_rec_tables ccx_rec_tables_of_row(const int32_t *row, int N) {
     return t;
 }
 
-CCX_SP_FN int ccx_rec_ctz(uint32_t x) {
+CCX_DEV int ccx_rec_ctz(uint32_t x) {
 #if defined(__CUDA_ARCH__)
     return __ffs((int)x) - 1;
 #else
@@ -154,7 +154,7 @@ CCX_REC_HOT void ccx_rec_clear(const uint32_t *pj, const uint32_t *sj, int W, cc
  * constant). Scalar edges are dense. */
 enum { CCX_REC_GROUP_DENSE = 0, CCX_REC_GROUP_SPARSE = 1, CCX_REC_GROUP_STRUCTURE = 2,
        CCX_REC_GROUPS = 3 };
-CCX_SP_FN int ccx_rec_group(int t) {
+CCX_DEV int ccx_rec_group(int t) {
     if (t == CCX_SP_DENSE) return CCX_REC_GROUP_DENSE;
     return ccx_sp_costly(t) ? CCX_REC_GROUP_SPARSE : CCX_REC_GROUP_STRUCTURE;
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "game/sparsity.h"
+#include "graph/sparsity.h"
 #include "util/sha256.h"
 
 struct ccx_graph_builder {
@@ -311,7 +311,7 @@ static int check_edge(const ccx_graph_builder *b, const ccx_edge *e, ccx_error *
                                   "(%d, %d as a record)", ls, ld, e->out_d[0], e->out_d[1], ld,
                              nd[0], nd[1]);
     /* reshape-like records keep AlphaGrad's concatenate quirk: every operand's
-     * record carries the first operand's shape (TENSOR_MODEL.md 7.10) */
+     * record carries the first operand's shape (docs/tensor_model.md 7.10) */
     if (e->type != CCX_SP_RESHAPE && (e->primal_d[0] != ns[0] || e->primal_d[1] != ns[1]))
         return ccx_error_set(err, "edge %s -> %s: primal dims (%d, %d) disagree with %s's shape "
                                   "(%d, %d as a record)", ls, ld, e->primal_d[0], e->primal_d[1],

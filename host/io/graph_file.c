@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "game/sparsity.h"
+#include "graph/sparsity.h"
 #include "io/json_util.h"
 #include "util/file.h"
 
@@ -78,7 +78,7 @@ static int parse_shape(const ctx *c, const cJSON *j, const char *where, ccx_shap
     int rank = cJSON_GetArraySize(j);
     if (rank > 2)
         return fail(c, "%s: rank-%d arrays are not supported (records hold two dims; "
-                       "TENSOR_MODEL.md 1)", where, rank);
+                       "docs/tensor_model.md section 1)", where, rank);
     out->rank = (int8_t)rank;
     out->dims[0] = out->dims[1] = 1;
     for (int i = 0; i < rank; i++) {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "game/sparsity.h"
+#include "graph/sparsity.h"
 #include "graph/prim_rules.h"
 #include "util/rng.h"
 

@@ -78,6 +78,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
+#include "util/hd.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -103,31 +104,26 @@ extern "C" {
  * bits 3-4 the group of i -> j, bits 5-6 the group of j -> i. */
 #define CCX_NN_CODE_OUT_GROUP_SHIFT 3
 #define CCX_NN_CODE_IN_GROUP_SHIFT 5
-#if defined(__CUDACC__)
-#define CCX_NN_INLINE __host__ __device__ static inline
-#else
-#define CCX_NN_INLINE static inline
-#endif
 /* The code of pair (i, j) from adj[i][j] (out), adj[j][i] (in) and live_j:
  * an adjacency value v > 0 is 1 + the edge's group, past the last group
  * counting as the last. */
-CCX_NN_INLINE unsigned ccx_nn_edge_group(unsigned v) {
+CCX_HD unsigned ccx_nn_edge_group(unsigned v) {
     return v > CCX_NN_EDGE_GROUPS ? CCX_NN_EDGE_GROUPS - 1 : v - 1;
 }
-CCX_NN_INLINE uint8_t ccx_nn_edge_code(unsigned out, unsigned in, unsigned live) {
+CCX_HD uint8_t ccx_nn_edge_code(unsigned out, unsigned in, unsigned live) {
     return (uint8_t)((out != 0) | (in != 0) << 1 | (live != 0) << 2 |
                      (out ? ccx_nn_edge_group(out) : 0) << CCX_NN_CODE_OUT_GROUP_SHIFT |
                      (in ? ccx_nn_edge_group(in) : 0) << CCX_NN_CODE_IN_GROUP_SHIFT);
 }
-CCX_NN_INLINE unsigned ccx_nn_code_out_group(unsigned code) {
+CCX_HD unsigned ccx_nn_code_out_group(unsigned code) {
     return code >> CCX_NN_CODE_OUT_GROUP_SHIFT & 3u;
 }
-CCX_NN_INLINE unsigned ccx_nn_code_in_group(unsigned code) {
+CCX_HD unsigned ccx_nn_code_in_group(unsigned code) {
     return code >> CCX_NN_CODE_IN_GROUP_SHIFT & 3u;
 }
 /* The attention bias of a pair: edge points at the layer's [2, T, H] biases
  * plus the head (consecutive groups H apart). */
-CCX_NN_INLINE float ccx_nn_edge_bias(unsigned code, const float *edge, int H) {
+CCX_HD float ccx_nn_edge_bias(unsigned code, const float *edge, int H) {
     float v = 0.0f;
     if (code & 1u) v += edge[(size_t)ccx_nn_code_out_group(code) * H];
     if (code & 2u) v += edge[(size_t)(CCX_NN_EDGE_GROUPS + ccx_nn_code_in_group(code)) * H];

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "game/cost.h"
 #include "search/search.h"
 
 struct ccx_bound_ws {
@@ -249,7 +250,7 @@ int64_t ccx_bound_compute(ccx_bound_ws *ws, const ccx_game *g, int32_t *cut_in,
         if (g->kind[node] == CCX_KIND_INTERMEDIATE) {
             a = cut_in_of(ws, g, node);
             b = cut_out_of(ws, g, node);
-            total += (int64_t)a * b;
+            total += ccx_scalar_pair_cost(a, b);
         }
         if (cut_in) cut_in[k - 1] = a;
         if (cut_out) cut_out[k - 1] = b;

@@ -1,7 +1,7 @@
-/* Names of the sparsity types (game/sparsity.h) for listings and DOT labels:
+/* Names of the sparsity types (graph/sparsity.h) for listings and DOT labels:
  * D = diagonal with values, K = Kronecker delta (structure only), over the
  * index pairs of the record (1 = o1, 2 = o2, 3 = p1, 4 = p2). */
-#include "game/sparsity.h"
+#include "graph/sparsity.h"
 
 const char *ccx_sparsity_name(int t) {
     static const char *const NAMES[CCX_SP_COUNT] = {

@@ -1,6 +1,6 @@
 /* AlphaGrad's sparse-tensor cost model: the sparsity types of edge
  * Jacobians and the three tables that price and type an elimination
- * (../shared/TENSOR_MODEL.md §1-2 and Appendix A; data copied verbatim from
+ * (docs/tensor_model.md §1-2 and Appendix A; data copied verbatim from
  * AlphaGrad's vertexgame/core.py, commit 0431887, and checked against
  * tests/data/alphagrad/tables.json by tests/test_tensor_game.cc).
  *
@@ -10,7 +10,7 @@
  *
  * An edge p -> v carries a record [type, o1, o2, p1, p2]: its sparsity type
  * and the shapes of its target (o, "out") and source (p, "primal"), each
- * normalised to two dims (TENSOR_MODEL.md §1). Every table is indexed by
+ * normalised to two dims (docs/tensor_model.md §1). Every table is indexed by
  * type + 10 (types -10..11 -> 0..21; 0 = no edge):
  *
  *   contraction[in][out]  6-bit mask over the factors
@@ -29,15 +29,15 @@
 
 #include <stdint.h>
 
+#include "util/hd.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #if defined(__CUDACC__)
-#define CCX_SP_FN static __device__ __forceinline__
 #define CCX_SP_TABLE static __constant__ const
 #else
-#define CCX_SP_FN static inline
 #define CCX_SP_TABLE static const
 #endif
 
@@ -141,27 +141,27 @@ CCX_SP_TABLE int8_t ccx_sp_mul_table[CCX_SP_COUNT][CCX_SP_COUNT] = CCX_SPARSITY_
 CCX_SP_TABLE int8_t ccx_sp_add_table[CCX_SP_COUNT][CCX_SP_COUNT] = CCX_SPARSITY_ADD_DATA;
 
 /* A type a record may carry (0 is "no edge", not a type). */
-CCX_SP_FN int ccx_sp_valid(int t) { return t >= CCX_SP_MIN && t <= CCX_SP_MAX && t != 0; }
+CCX_DEV int ccx_sp_valid(int t) { return t >= CCX_SP_MIN && t <= CCX_SP_MAX && t != 0; }
 
 /* Type of the product edge p -> s of in-edge type ti (p -> v) and out-edge
  * type to (v -> s). */
-CCX_SP_FN int ccx_sp_mul(int ti, int to) {
+CCX_DEV int ccx_sp_mul(int ti, int to) {
     return ccx_sp_mul_table[ti + CCX_SP_OFFSET][to + CCX_SP_OFFSET];
 }
 
 /* Type of an existing edge of type old (0: none) once a product of type
  * fresh is accumulated into it. */
-CCX_SP_FN int ccx_sp_add(int old, int fresh) {
+CCX_DEV int ccx_sp_add(int old, int fresh) {
     return ccx_sp_add_table[old + CCX_SP_OFFSET][fresh + CCX_SP_OFFSET];
 }
 
-/* pair_cost (TENSOR_MODEL.md §2.1): the multiplications for one
+/* pair_cost (docs/tensor_model.md §2.1): the multiplications for one
  * predecessor x successor pair when v is eliminated. ti, to: types of p -> v
  * and v -> s; s: the out dims of v -> s (s's shape); v: the primal dims of
  * v -> s; p: the primal dims of p -> v. Dims are >= 1. AlphaGrad's (10, 10)
  * special case (its abs() test is on offset indices, so only (+10, +10)
  * fires) is kept. */
-CCX_SP_FN int64_t ccx_sp_pair_cost(int ti, int to, const int32_t *s, const int32_t *v,
+CCX_DEV int64_t ccx_sp_pair_cost(int ti, int to, const int32_t *s, const int32_t *v,
                                    const int32_t *p) {
     unsigned m = ccx_sp_contraction_table[ti + CCX_SP_OFFSET][to + CCX_SP_OFFSET];
     if (ti == CCX_SP_CONST && to == CCX_SP_CONST) return 1;
@@ -182,18 +182,18 @@ CCX_SP_FN int64_t ccx_sp_pair_cost(int ti, int to, const int32_t *s, const int32
  * (tests/test_tensor_game.cc checks both on the tables). The others (-7,
  * -6, -1, 11, and the never-produced +-10) may cost nothing. The lower
  * bounds of search/bounds.c count these edges. */
-CCX_SP_FN int ccx_sp_costly(int t) {
+CCX_DEV int ccx_sp_costly(int t) {
     return t != 0 && t != CCX_SP_TRANSPOSE && t != CCX_SP_IDENTITY && t != CCX_SP_COPY &&
            t != CCX_SP_RESHAPE && t != CCX_SP_CONST && t != CCX_SP_CONST_T;
 }
 
 /* The "edge count" AlphaGrad's minimal Markowitz degree sums over a vertex's
- * out-edges (row) or in-edges (column) (TENSOR_MODEL.md §4): a dense edge
+ * out-edges (row) or in-edges (column) (docs/tensor_model.md §4): a dense edge
  * counts `dense` (the product of its primal dims in a row, of its out dims
  * in a column, both |v|), types 6, 7, 8 count 1, types -1, 3, 4 count the
  * edge's o1 and the others its o2 (JAX's wrap-and-clamp indexing of a
  * 4-entry map). o: the edge's out dims. */
-CCX_SP_FN int64_t ccx_sp_markowitz_count(int t, int64_t dense, const int32_t *o) {
+CCX_DEV int64_t ccx_sp_markowitz_count(int t, int64_t dense, const int32_t *o) {
     if (t == CCX_SP_DENSE) return dense;
     if (t == 6 || t == 7 || t == 8) return 1;
     if (t == CCX_SP_COPY || t == 3 || t == 4) return o[0];
@@ -201,7 +201,7 @@ CCX_SP_FN int64_t ccx_sp_markowitz_count(int t, int64_t dense, const int32_t *o)
 }
 
 /* Short name of a type for listings ("dense", "D13D24", "K13", "reshape",
- * ...; game/sparsity.c). Host code only. */
+ * ...; graph/sparsity.c). Host code only. */
 const char *ccx_sparsity_name(int t);
 
 #ifdef __cplusplus
