@@ -432,7 +432,7 @@ TEST(SearchBatch, CpuEnvsAgainstExhaustive) {
         p.chains = 16;
         ccx_search_result r;
         ccx_error err;
-        ASSERT_EQ(ccx_search_sa_batch(g.get(), &p, 0, &r, &err), 0) << err.msg;
+        ASSERT_EQ(ccx_search_sa_batch(g.get(), &p, CCX_BACKEND_CPU, &r, &err), 0) << err.msg;
         ExpectValid(g.get(), r, "sa_batch");
         EXPECT_GE(r.cost, b.opt());
         EXPECT_LE(r.cost, r.start_cost);
@@ -451,9 +451,9 @@ TEST(SearchBatch, DeterministicAndSameOnCuda) {
     std::vector<std::vector<int32_t>> orders;
     char info[256];
     bool gpu = ccx_cuda_device_info(info, sizeof info) > 0;
-    const int backends[] = {0, 0, 1};
-    for (int backend : backends) {
-        if (backend == 1 && !gpu) continue;
+    const ccx_backend backends[] = {CCX_BACKEND_CPU, CCX_BACKEND_CPU, CCX_BACKEND_CUDA};
+    for (ccx_backend backend : backends) {
+        if (backend == CCX_BACKEND_CUDA && !gpu) continue;
         ccx_search_result r;
         ccx_error err;
         ASSERT_EQ(ccx_search_sa_batch(g.get(), &p, backend, &r, &err), 0) << err.msg;
@@ -474,7 +474,7 @@ TEST(SearchBatch, CudaWithoutDeviceFailsCleanly) {
     ccx_search_result r;
     ccx_error err;
     ccx_error_clear(&err);
-    EXPECT_NE(ccx_search_sa_batch(g.get(), &p, 1, &r, &err), 0);
+    EXPECT_NE(ccx_search_sa_batch(g.get(), &p, CCX_BACKEND_CUDA, &r, &err), 0);
     EXPECT_NE(std::string(err.msg), "");
 }
 

@@ -136,9 +136,9 @@ ccx_gumbel *ccx_gumbel_create(ccx_backend backend, const ccx_graph *const *graph
             ccx_error_set(err, "gumbel: the network evaluator has no network");
             return NULL;
         }
-        if ((int)ccx_nn_backend_of(nn) != (int)backend) {
+        if (ccx_nn_backend_of(nn) != backend) {
             ccx_error_set(err, "gumbel: the network runs on %s but the search on %s",
-                          ccx_nn_backend_name(ccx_nn_backend_of(nn)), ccx_backend_name(backend));
+                          ccx_backend_name(ccx_nn_backend_of(nn)), ccx_backend_name(backend));
             return NULL;
         }
     }

@@ -222,47 +222,9 @@ int ccx_replay_save(const ccx_replay *r, const char *path, ccx_error *err) {
     return rc;
 }
 
-static uint8_t *read_all(const char *path, size_t *len, ccx_error *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        ccx_error_set(err, "replay load %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf) {
-        ccx_error_set(err, "replay load %s: out of memory", path);
-        return NULL;
-    }
-    if (bad) {
-        free(buf);
-        ccx_error_set(err, "replay load %s: read error", path);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 int ccx_replay_load(ccx_replay *r, const char *path, ccx_error *err) {
     size_t len = 0;
-    uint8_t *buf = read_all(path, &len, err);
+    uint8_t *buf = (uint8_t *)ccx_read_file(path, 0, &len, err);
     if (!buf) return -1;
 #define BAD(...)                                                                           \
     do {                                                                                   \

@@ -1,5 +1,4 @@
 /* ccx export RUN_DIR [--task T] [--format json|list] [-o FILE] */
-#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +6,8 @@
 
 #include "cli/cli.h"
 #include "lang/task.h"
+#include "train/config.h"
+#include "train/run.h"
 #include "util/file.h"
 
 static void usage(FILE *out) {
@@ -22,40 +23,22 @@ static void usage(FILE *out) {
             "  -h, --help        this help\n");
 }
 
-/* Read RUN_DIR/tasks.json: the task's name and path. */
+/* The task of RUN_DIR/tasks.json named want (or its only task): name and path. */
 static int find_task(const char *dir, const char *want, char *name, size_t name_size, char *path,
                      size_t path_size, int *n_tasks, ccx_error *err) {
-    char file[1100];
-    snprintf(file, sizeof file, "%s/tasks.json", dir);
-    size_t len;
-    char *text = ccx_read_file(file, &len, err);
-    if (!text) return -1;
-    cJSON *root = cJSON_Parse(text);
-    free(text);
-    cJSON *arr = cJSON_IsArray(root) ? root : cJSON_GetObjectItem(root, "tasks");
-    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1) {
-        cJSON_Delete(root);
-        return ccx_error_set(err, "%s: no task list", file);
+    ccx_run_task_info tasks[CCX_CONFIG_MAX_TASKS];
+    int n = ccx_run_read_tasks_json(dir, CCX_CONFIG_MAX_TASKS, tasks, err);
+    if (n < 0) return -1;
+    if (n < 1) return ccx_error_set(err, "%s/tasks.json: no task list", dir);
+    *n_tasks = n;
+    for (int i = 0; i < n; i++) {
+        if (!tasks[i].path[0] || (want ? strcmp(want, tasks[i].name) != 0 : n != 1)) continue;
+        snprintf(name, name_size, "%s", tasks[i].name);
+        snprintf(path, path_size, "%s", tasks[i].path);
+        return 0;
     }
-    *n_tasks = cJSON_GetArraySize(arr);
-    int found = 0;
-    for (int i = 0; i < *n_tasks && !found; i++) {
-        cJSON *o = cJSON_GetArrayItem(arr, i);
-        const char *nm = cJSON_GetStringValue(cJSON_GetObjectItem(o, "name"));
-        const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(o, "path"));
-        if (!nm || !p) continue;
-        if (want ? strcmp(want, nm) == 0 : *n_tasks == 1) {
-            snprintf(name, name_size, "%s", nm);
-            snprintf(path, path_size, "%s", p);
-            found = 1;
-        }
-    }
-    cJSON_Delete(root);
-    if (!found) {
-        if (!want) return ccx_error_set(err, "%s lists %d tasks: choose one with --task", file, *n_tasks);
-        return ccx_error_set(err, "%s: no task named '%s'", file, want);
-    }
-    return 0;
+    if (!want) return ccx_error_set(err, "%s/tasks.json lists %d tasks: choose one with --task", dir, n);
+    return ccx_error_set(err, "%s/tasks.json: no task named '%s'", dir, want);
 }
 
 int ccx_cmd_export(int argc, char **argv) {
@@ -74,8 +57,7 @@ int ccx_cmd_export(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            if (optopt) return ccx_cli_usage_error("export", "option '%s' needs a value", argv[optind - 1]);
-            return ccx_cli_usage_error("export", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("export", c, argv, "ho:", opts);
         }
     }
     if (strcmp(format, "json") && strcmp(format, "list"))

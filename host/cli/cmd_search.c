@@ -176,12 +176,11 @@ int ccx_cmd_search(int argc, char **argv) {
         case 'S': start_arg = optarg; break;
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
-        case ':': return ccx_cli_usage_error("search", "option '%s' needs a value", argv[optind - 1]);
         default: {
             int rc = ccx_cli_search_option("search", c, optarg, &p);
             if (rc == 0) break;
             if (rc > 0) return rc;
-            return ccx_cli_usage_error("search", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("search", c, argv, ":ho:", opts);
         }
         }
     }
@@ -204,12 +203,12 @@ int ccx_cmd_search(int argc, char **argv) {
                     info);
             return CCX_EXIT_USAGE;
         }
-        p.backend = ndev > 0 && method == CCX_SEARCH_SA;
+        p.backend = ndev > 0 && method == CCX_SEARCH_SA ? CCX_BACKEND_CUDA : CCX_BACKEND_CPU;
         if (!want)
-            fprintf(stderr, "ccx search: backend auto: %s (%s%s)\n", p.backend ? "cuda" : "cpu",
+            fprintf(stderr, "ccx search: backend auto: %s (%s%s)\n", ccx_backend_name(p.backend),
                     ndev > 0 ? "" : "no CUDA device: ", info);
     }
-    if (p.chains && !p.backend)
+    if (p.chains && p.backend != CCX_BACKEND_CUDA)
         return ccx_cli_usage_error("search", "--chains is for --backend cuda");
     ccx_graph *g = ccx_cli_load_task(argv[optind]);
     if (!g) return CCX_EXIT_USAGE;
@@ -233,9 +232,9 @@ int ccx_cmd_search(int argc, char **argv) {
     } else {
         char how[160], label[32];
         char threads[64];
-        if (p.backend) snprintf(threads, sizeof threads, "%d chains", p.chains ? p.chains : 4096);
+        if (p.backend == CCX_BACKEND_CUDA) snprintf(threads, sizeof threads, "%d chains", p.chains ? p.chains : 4096);
         else snprintf(threads, sizeof threads, "%d thread%s", p.threads, p.threads == 1 ? "" : "s");
-        snprintf(how, sizeof how, "backend %s, seed %llu, %s%s%s", p.backend ? "cuda" : "cpu",
+        snprintf(how, sizeof how, "backend %s, seed %llu, %s%s%s", ccx_backend_name(p.backend),
                  (unsigned long long)p.seed, threads,
                  method == CCX_SEARCH_EXACT ? (r.complete ? ", search complete" : ", stopped early")
                                             : "",

@@ -1,5 +1,5 @@
 /* Batched elimination environments: B games stepped together, one API, two
- * backends (DESIGN.md "Backends", "Memory"): `cpu` (host/env/env_cpu.c,
+ * backends (docs/design.md "Backends", "Memory"): `cpu` (host/env/env_cpu.c,
  * plain C, OpenMP over envs when available) and `cuda` (cuda/env_kernels.cu,
  * one warp per env). This header is the one definition of what the two
  * share: the state layout, the observation layout, the legality checks and
@@ -69,7 +69,7 @@
  * ---- Observations -----------------------------------------------------------
  * Rows are node ids (as in the slab), for every env listed (ids) or all B:
  *
- *   features  float32 [n][n_pad][CCX_OBS_FEATURES]
+ *   features  float32 [n][n_pad][CCX_OBS_FEATURES]   (slots named CCX_OBS_F_* below)
  *     0..4  kind one-hot, index = ccx_node_kind (0 padding, 1 input,
  *           2 intermediate not yet eliminated = legal, 3 output, 4 eliminated)
  *     5     in-degree  |P(v)|        * CCX_OBS_DEGREE_SCALE    (1/16)
@@ -85,7 +85,7 @@
  *           copy op of output copies the all-zero embedding)
  *     10    log2(1 + cost of eliminating v now) / 16 (ccx_env_log2_feature:
  *           piecewise linear between powers of two), for legal vertices
- *           (else 0): the real model's cost (|P|*|S| on scalar graphs, the
+ *           (else 0): its cost under AlphaGrad's model (|P|*|S| on scalar graphs, the
  *           sum of the pair costs on tensor graphs). Costs span 1 to 10^5
  *           and more across tasks, so the scale is logarithmic (17 bits
  *           -> ~1.06), the same for every task: no per-task constant to
@@ -116,30 +116,16 @@
 #include <stdint.h>
 
 #include "game/game.h"
+#include "game/cost.h"
 #include "game/records.h"
 #include "graph/graph.h"
+#include "util/backend.h"
 #include "util/error.h"
+#include "util/hd.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#if defined(__CUDACC__)
-#define CCX_ENV_INLINE static __host__ __device__ __forceinline__
-#else
-#define CCX_ENV_INLINE static inline
-#endif
-
-/* ---- backends ---- */
-typedef enum { CCX_BACKEND_CPU = 0, CCX_BACKEND_CUDA = 1 } ccx_backend;
-
-const char *ccx_backend_name(ccx_backend b);
-/* "cpu", "cuda" or "auto". auto picks cuda iff this build has CUDA and a
- * device answers; a one-line reason goes into note (may be NULL), e.g.
- * "backend auto: cuda (NVIDIA H100 80GB HBM3, compute 9.0, 79 GiB)". "cuda"
- * in a build without CUDA is an error ("built without CUDA"). */
-int ccx_backend_parse(const char *name, ccx_backend *out, char *note, size_t note_size,
-                      ccx_error *err);
 
 /* ---- layout (shared by both backends) ---- */
 enum { CCX_ENV_HEADER_WORDS = 8 };
@@ -178,7 +164,20 @@ enum {
     CCX_ENV_DEFER = 1u << 2,         /* any checked call: latch refusals */
 };
 
-#define CCX_OBS_FEATURES 18
+/* The feature slots of the table above; CCX_OBS_FEATURES = 18 of them. */
+enum {
+    CCX_OBS_F_KIND = 0,                                       /* 0-4: + ccx_node_kind */
+    CCX_OBS_F_IN_DEGREE = CCX_OBS_F_KIND + CCX_KIND_ELIMINATED + 1, /* 5 */
+    CCX_OBS_F_OUT_DEGREE,                                     /* 6 */
+    CCX_OBS_F_MARKOWITZ,                                      /* 7 */
+    CCX_OBS_F_VERTEX,                                         /* 8 */
+    CCX_OBS_F_OP,                                             /* 9 */
+    CCX_OBS_F_LOG2_COST,                                      /* 10 */
+    CCX_OBS_F_LOG2_ELEMENTS,                                  /* 11 */
+    CCX_OBS_F_IN_GROUP,                                       /* 12-14: + type group */
+    CCX_OBS_F_OUT_GROUP = CCX_OBS_F_IN_GROUP + CCX_REC_GROUPS,  /* 15-17: + type group */
+    CCX_OBS_FEATURES = CCX_OBS_F_OUT_GROUP + CCX_REC_GROUPS     /* 18 */
+};
 #define CCX_OBS_DEGREE_SCALE 0.0625f      /* 1/16 */
 #define CCX_OBS_MARKOWITZ_SCALE 0.00390625f /* 1/256 */
 
@@ -321,7 +320,7 @@ int ccx_env_fault_message(const ccx_env *env, const ccx_env_fault *f, ccx_error 
 
 /* records: 1 iff a graph of the batch is a tensor graph; tab_words: the
  * per-graph table row (records only, a multiple of 4). */
-CCX_ENV_INLINE void ccx_env_layout_init(ccx_env_layout *L, int n_envs, int n_graphs, int n_pad,
+CCX_HD void ccx_env_layout_init(ccx_env_layout *L, int n_envs, int n_graphs, int n_pad,
                                         int records, int tab_words) {
     L->n_envs = n_envs;
     L->n_graphs = n_graphs;
@@ -337,30 +336,30 @@ CCX_ENV_INLINE void ccx_env_layout_init(ccx_env_layout *L, int n_envs, int n_gra
     L->tab_words = records ? tab_words : 0;
 }
 
-CCX_ENV_INLINE uint32_t *ccx_env_slab(uint32_t *state, const ccx_env_layout *L, int b) {
+CCX_HD uint32_t *ccx_env_slab(uint32_t *state, const ccx_env_layout *L, int b) {
     return state + (size_t)b * (size_t)L->slab_words;
 }
-CCX_ENV_INLINE const uint32_t *ccx_env_cslab(const uint32_t *state, const ccx_env_layout *L, int b) {
+CCX_HD const uint32_t *ccx_env_cslab(const uint32_t *state, const ccx_env_layout *L, int b) {
     return state + (size_t)b * (size_t)L->slab_words;
 }
-CCX_ENV_INLINE uint8_t *ccx_env_kind(uint32_t *slab, const ccx_env_layout *L) {
+CCX_HD uint8_t *ccx_env_kind(uint32_t *slab, const ccx_env_layout *L) {
     return (uint8_t *)(slab + L->off_kind);
 }
-CCX_ENV_INLINE const uint8_t *ccx_env_ckind(const uint32_t *slab, const ccx_env_layout *L) {
+CCX_HD const uint8_t *ccx_env_ckind(const uint32_t *slab, const ccx_env_layout *L) {
     return (const uint8_t *)(slab + L->off_kind);
 }
-CCX_ENV_INLINE ccx_env_header *ccx_env_hdr(uint32_t *slab, const ccx_env_layout *L) {
+CCX_HD ccx_env_header *ccx_env_hdr(uint32_t *slab, const ccx_env_layout *L) {
     return (ccx_env_header *)(void *)(slab + L->off_header);
 }
-CCX_ENV_INLINE const ccx_env_header *ccx_env_chdr(const uint32_t *slab, const ccx_env_layout *L) {
+CCX_HD const ccx_env_header *ccx_env_chdr(const uint32_t *slab, const ccx_env_layout *L) {
     return (const ccx_env_header *)(const void *)(slab + L->off_header);
 }
 
-CCX_ENV_INLINE ccx_rec *ccx_env_rec(uint32_t *slab, const ccx_env_layout *L) {
+CCX_HD ccx_rec *ccx_env_rec(uint32_t *slab, const ccx_env_layout *L) {
     return (ccx_rec *)(void *)(slab + L->off_rec);
 }
 
-CCX_ENV_INLINE int ccx_env_popcount(uint32_t x) {
+CCX_HD int ccx_env_popcount(uint32_t x) {
 #if defined(__CUDA_ARCH__)
     return __popc(x);
 #else
@@ -369,7 +368,7 @@ CCX_ENV_INLINE int ccx_env_popcount(uint32_t x) {
 }
 
 /* Is action a legal in this slab? Returns the fault code; *node = its node. */
-CCX_ENV_INLINE int ccx_env_check_action(const uint32_t *slab, const ccx_env_layout *L, int32_t a,
+CCX_HD int ccx_env_check_action(const uint32_t *slab, const ccx_env_layout *L, int32_t a,
                                         uint32_t flags, int32_t *node) {
     const ccx_env_header *h = ccx_env_chdr(slab, L);
     int32_t j;
@@ -394,7 +393,7 @@ CCX_ENV_INLINE int ccx_env_check_action(const uint32_t *slab, const ccx_env_layo
  * templates [n_graphs][slab_words]; marks (calls that write states):
  * marks[id] = smallest position holding id, from a first pass; seen
  * (play_orders): a zeroed row of `words` words. Fills *f on a fault. */
-CCX_ENV_INLINE int ccx_env_check_item(const uint32_t *state, const uint32_t *tmpl,
+CCX_HD int ccx_env_check_item(const uint32_t *state, const uint32_t *tmpl,
                                       const ccx_env_layout *L, const ccx_env_call *c, int i,
                                       const int32_t *marks, uint32_t *seen, ccx_env_fault *f) {
     int code = CCX_ENV_OK, env = i, pos = -1;
@@ -470,18 +469,12 @@ CCX_ENV_INLINE int ccx_env_check_item(const uint32_t *state, const uint32_t *tmp
     return code;
 }
 
-#if defined(__CUDACC__)
-#define CCX_ENV_DEVICE_INLINE static __device__ __forceinline__
-#else
-#define CCX_ENV_DEVICE_INLINE static inline
-#endif
-
 /* log2(x) / 16 for x >= 1, piecewise linear between powers of two (exact
  * at them, at most 0.086 / 16 below log2 elsewhere): k + (x - 2^k) / 2^k
  * with k = floor(log2 x). Integer bit tricks and IEEE-rounded conversions
  * only, so both backends compute the same float bit for bit (log2f is not
  * correctly rounded on the device). */
-CCX_ENV_INLINE float ccx_env_log2_feature(int64_t x) {
+CCX_HD float ccx_env_log2_feature(int64_t x) {
     if (x < 1) return 0.0f;
 #if defined(__CUDA_ARCH__)
     const int k = 63 - __clzll((long long)x);
@@ -496,7 +489,7 @@ CCX_ENV_INLINE float ccx_env_log2_feature(int64_t x) {
  * row [n_pad] (1 + ccx_op for vertices, 0 otherwise); tab: the graph's
  * table row (NULL without records). Device code under nvcc (the record rule
  * reads the sparsity tables from __constant__ memory). */
-CCX_ENV_DEVICE_INLINE void ccx_env_node_features(const uint32_t *slab, const ccx_env_layout *L,
+CCX_DEV void ccx_env_node_features(const uint32_t *slab, const ccx_env_layout *L,
                                                  const uint8_t *ops, const int32_t *tab, int v,
                                                  float *f) {
     const ccx_env_header *h = ccx_env_chdr(slab, L);
@@ -519,15 +512,16 @@ CCX_ENV_DEVICE_INLINE void ccx_env_node_features(const uint32_t *slab, const ccx
         in_g[CCX_REC_GROUP_DENSE] = in;
         out_g[CCX_REC_GROUP_DENSE] = out;
     }
-    for (int k = 0; k < 5; k++) f[k] = k == kind ? 1.0f : 0.0f;
-    f[5] = (float)in * CCX_OBS_DEGREE_SCALE;
-    f[6] = (float)out * CCX_OBS_DEGREE_SCALE;
-    f[7] = (float)((int64_t)in * out) * CCX_OBS_MARKOWITZ_SCALE;
+    for (int k = 0; k <= CCX_KIND_ELIMINATED; k++)
+        f[CCX_OBS_F_KIND + k] = k == kind ? 1.0f : 0.0f;
+    f[CCX_OBS_F_IN_DEGREE] = (float)in * CCX_OBS_DEGREE_SCALE;
+    f[CCX_OBS_F_OUT_DEGREE] = (float)out * CCX_OBS_DEGREE_SCALE;
+    f[CCX_OBS_F_MARKOWITZ] = (float)((int64_t)in * out) * CCX_OBS_MARKOWITZ_SCALE;
     int vertex = v - h->n_inputs + 1;
-    f[8] = (kind != CCX_KIND_PADDING && kind != CCX_KIND_INPUT && h->n_vertices > 0)
-               ? (float)vertex / (float)h->n_vertices
-               : 0.0f;
-    f[9] = (float)ops[v];
+    f[CCX_OBS_F_VERTEX] = (kind != CCX_KIND_PADDING && kind != CCX_KIND_INPUT && h->n_vertices > 0)
+                              ? (float)vertex / (float)h->n_vertices
+                              : 0.0f;
+    f[CCX_OBS_F_OP] = (float)ops[v];
     int64_t cost = 0, elements = 1;
     if (tensor) {
         ccx_rec_tables t = ccx_rec_tables_of_row(tab, N);
@@ -535,19 +529,19 @@ CCX_ENV_DEVICE_INLINE void ccx_env_node_features(const uint32_t *slab, const ccx
             cost = ccx_rec_pairs(p, s, L->words, rec, N, &t, v, 0); /* apply = 0: reads only */
         if (kind != CCX_KIND_PADDING) elements = (int64_t)t.shape[2 * v] * t.shape[2 * v + 1];
     } else if (kind == CCX_KIND_INTERMEDIATE) {
-        cost = (int64_t)in * out;
+        cost = ccx_scalar_pair_cost(in, out);
     }
-    f[10] = ccx_env_log2_feature(1 + cost);
-    f[11] = ccx_env_log2_feature(elements);
+    f[CCX_OBS_F_LOG2_COST] = ccx_env_log2_feature(1 + cost);
+    f[CCX_OBS_F_LOG2_ELEMENTS] = ccx_env_log2_feature(elements);
     for (int k = 0; k < CCX_REC_GROUPS; k++) {
-        f[12 + k] = (float)in_g[k] * CCX_OBS_DEGREE_SCALE;
-        f[15 + k] = (float)out_g[k] * CCX_OBS_DEGREE_SCALE;
+        f[CCX_OBS_F_IN_GROUP + k] = (float)in_g[k] * CCX_OBS_DEGREE_SCALE;
+        f[CCX_OBS_F_OUT_GROUP + k] = (float)out_g[k] * CCX_OBS_DEGREE_SCALE;
     }
 }
 
 /* The adjacency observation's value of r -> c in a tensor graph's slab:
  * 1 + the edge's type group, 0 if there is no edge (scalar graphs: the bit). */
-CCX_ENV_DEVICE_INLINE uint8_t ccx_env_adjacency_value(const uint32_t *slab, const ccx_env_layout *L,
+CCX_DEV uint8_t ccx_env_adjacency_value(const uint32_t *slab, const ccx_env_layout *L,
                                                       int r, int c) {
     const uint32_t *s = slab + L->off_succs + (size_t)r * L->words;
     if (!((s[c >> 5] >> (c & 31)) & 1u)) return 0;
@@ -556,7 +550,7 @@ CCX_ENV_DEVICE_INLINE uint8_t ccx_env_adjacency_value(const uint32_t *slab, cons
 }
 
 /* Position of the n-th (0-based) set bit of x; n < popcount(x). */
-CCX_ENV_INLINE int ccx_env_nth_bit(uint32_t x, uint32_t n) {
+CCX_HD int ccx_env_nth_bit(uint32_t x, uint32_t n) {
     int pos = 0;
     uint32_t c = (uint32_t)ccx_env_popcount(x & 0xffffu);
     if (n >= c) { n -= c; x >>= 16; pos += 16; }
@@ -573,7 +567,7 @@ CCX_ENV_INLINE int ccx_env_nth_bit(uint32_t x, uint32_t n) {
 /* Index (0-based, increasing node order) -> node of the idx-th set bit of
  * the legal bitset [words]; -1 if there are fewer. The random policy's pick
  * (the cuda twin is warp_select in cuda/env_kernels.cu). */
-CCX_ENV_INLINE int ccx_env_select_bit(const uint32_t *bits, int words, uint32_t idx) {
+CCX_HD int ccx_env_select_bit(const uint32_t *bits, int words, uint32_t idx) {
     for (int w = 0; w < words; w++) {
         uint32_t c = (uint32_t)ccx_env_popcount(bits[w]);
         if (idx < c) return w * 32 + ccx_env_nth_bit(bits[w], idx);

@@ -1,5 +1,5 @@
 /* Order files: parse (JSON object or bare list), check against a graph, make,
- * serialise, read and write atomically. See order_file.h and DESIGN.md
+ * serialise, read and write atomically. See order_file.h and docs/design.md
  * "Files". */
 #define _POSIX_C_SOURCE 200809L
 
@@ -414,48 +414,11 @@ int ccx_order_parse(const char *text, ccx_order_file *out, ccx_error *err) {
 int ccx_order_read(const char *path, ccx_order_file *out, ccx_error *err) {
     order_file_init(out);
     if (!path) return ccx_error_set(err, "no order file path");
-    int is_stdin = strcmp(path, "-") == 0;
-    const char *name = is_stdin ? "<stdin>" : path;
-    FILE *fp = is_stdin ? stdin : fopen(path, "rb");
-    if (!fp) return ccx_error_set_at(err, name, 0, 0, "cannot open: %s", strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        if (!is_stdin) fclose(fp);
-        return ccx_error_set_at(err, name, 0, 0, "out of memory");
-    }
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    size_t len;
+    char *buf = ccx_read_file(path, ORDER_MAX_FILE_BYTES, &len, err);
+    if (!buf) return -1;
     int rc = -1;
-    for (;;) {
-        if (len + 1 >= cap) {
-            if (cap > ORDER_MAX_FILE_BYTES) {
-                ccx_error_set_at(err, name, 0, 0, "larger than %zu MiB; not an order file",
-                                 ORDER_MAX_FILE_BYTES >> 20);
-                goto done;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                ccx_error_set_at(err, name, 0, 0, "out of memory");
-                goto done;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - 1 - len, fp);
-        len += got;
-        if (len > ORDER_MAX_FILE_BYTES) {
-            ccx_error_set_at(err, name, 0, 0, "larger than %zu MiB; not an order file",
-                             ORDER_MAX_FILE_BYTES >> 20);
-            goto done;
-        }
-        if (got == 0) {
-            if (ferror(fp)) {
-                ccx_error_set_at(err, name, 0, 0, "read error: %s", strerror(errno));
-                goto done;
-            }
-            break;
-        }
-    }
-    buf[len] = '\0';
     if (memchr(buf, '\0', len)) {
         ccx_error_set_at(err, name, 0, 0, "contains a NUL byte; not a text order file");
         goto done;
@@ -472,7 +435,6 @@ int ccx_order_read(const char *path, ccx_order_file *out, ccx_error *err) {
     rc = 0;
 done:
     free(buf);
-    if (!is_stdin) fclose(fp);
     return rc;
 }
 

@@ -7,38 +7,12 @@
 
 #include "lang/task.h"
 #include "io/graph_file.h"
+#include "util/file.h"
 
 ccx_graph *ccx_task_load(const char *path, ccx_error *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        ccx_error_set_at(err, path, 0, 0, "cannot open task file: %s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len == cap) {
-            if (cap > CCX_GRAPH_FILE_MAX_BYTES) break;
-            char *p = realloc(buf, cap * 2);
-            if (!p) { free(buf); buf = NULL; break; }
-            buf = p;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0) break;
-    }
-    int read_error = ferror(f);
-    fclose(f);
-    if (!buf) {
-        ccx_error_set_at(err, path, 0, 0, "out of memory reading the task file");
-        return NULL;
-    }
-    if (read_error) {
-        free(buf);
-        ccx_error_set_at(err, path, 0, 0, "cannot read task file (is it a directory?)");
-        return NULL;
-    }
+    size_t len;
+    char *buf = ccx_read_file(path, CCX_GRAPH_FILE_MAX_BYTES, &len, err);
+    if (!buf) return NULL;
     /* a JSON object is a graph file (ccx's or AlphaGrad's), anything else a task file */
     ccx_graph *g = ccx_graph_file_is_json(buf, len) ? ccx_graph_file_parse(buf, len, path, err)
                                                     : ccx_task_parse(buf, len, path, err);

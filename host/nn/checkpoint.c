@@ -508,31 +508,9 @@ fail:
 int ccx_nn_checkpoint_load(const char *path, const ccx_nn_config *expect, ccx_nn_checkpoint *ck,
                            ccx_error *err) {
     memset(ck, 0, sizeof *ck);
-    FILE *f = fopen(path, "rb");
-    if (!f) return ccx_error_set_at(err, path, 0, 0, "cannot open: %s", strerror(errno));
-    unsigned char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 1 << 16;
-            unsigned char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return ccx_error_set_at(err, path, 0, 0, "out of memory reading the file");
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return ccx_error_set_at(err, path, 0, 0, "read error");
-    }
+    size_t len;
+    unsigned char *buf = (unsigned char *)ccx_read_file(path, 0, &len, err);
+    if (!buf) return -1;
     int rc = ccx_nn_checkpoint_parse(buf, len, path, expect, ck, err);
     free(buf);
     return rc;

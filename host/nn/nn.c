@@ -7,32 +7,16 @@
 #include "nn/checkpoint.h"
 #include "nn/nn_cpu.h"
 #include "nn/nn_cuda.h"
-#include "util/cuda_info.h"
 
 struct ccx_nn {
-    ccx_nn_backend backend;
+    ccx_backend backend;
     ccx_nn_config cfg;
     ccx_nn_layout lay;
     ccx_nn_cpu cpu;   /* backend cpu */
     ccx_nn_cuda *gpu; /* backend cuda */
 };
 
-int ccx_nn_backend_parse(const char *s, ccx_nn_backend *out, int *was_auto, ccx_error *err) {
-    if (was_auto) *was_auto = 0;
-    if (!strcmp(s, "cpu")) *out = CCX_NN_BACKEND_CPU;
-    else if (!strcmp(s, "cuda")) *out = CCX_NN_BACKEND_CUDA;
-    else if (!strcmp(s, "auto")) {
-        char dev[256];
-        *out = ccx_cuda_device_info(dev, sizeof dev) > 0 ? CCX_NN_BACKEND_CUDA : CCX_NN_BACKEND_CPU;
-        if (was_auto) *was_auto = 1;
-    } else
-        return ccx_error_set(err, "unknown backend '%s' (expected cpu, cuda or auto)", s);
-    return 0;
-}
-
-const char *ccx_nn_backend_name(ccx_nn_backend b) { return b == CCX_NN_BACKEND_CUDA ? "cuda" : "cpu"; }
-
-ccx_nn *ccx_nn_create(const ccx_nn_config *cfg, ccx_nn_backend backend, int max_batch,
+ccx_nn *ccx_nn_create(const ccx_nn_config *cfg, ccx_backend backend, int max_batch,
                       uint64_t seed, int tf32, ccx_error *err) {
     ccx_nn *nn = calloc(1, sizeof *nn);
     if (!nn) {
@@ -41,13 +25,13 @@ ccx_nn *ccx_nn_create(const ccx_nn_config *cfg, ccx_nn_backend backend, int max_
     }
     nn->backend = backend;
     /* the CPU model also serves as the initialiser for cuda: batch 1 */
-    if (ccx_nn_cpu_init(&nn->cpu, cfg, backend == CCX_NN_BACKEND_CPU ? max_batch : 1, seed, err)) {
+    if (ccx_nn_cpu_init(&nn->cpu, cfg, backend == CCX_BACKEND_CPU ? max_batch : 1, seed, err)) {
         free(nn);
         return NULL;
     }
     nn->cfg = *cfg;
     nn->lay = nn->cpu.lay;
-    if (backend == CCX_NN_BACKEND_CUDA) {
+    if (backend == CCX_BACKEND_CUDA) {
         nn->gpu = ccx_nn_cuda_create(cfg, max_batch, nn->cpu.params, tf32, err);
         ccx_nn_cpu_free(&nn->cpu);
         if (!nn->gpu) {
@@ -65,11 +49,11 @@ void ccx_nn_free(ccx_nn *nn) {
     free(nn);
 }
 
-ccx_nn_backend ccx_nn_backend_of(const ccx_nn *nn) { return nn->backend; }
+ccx_backend ccx_nn_backend_of(const ccx_nn *nn) { return nn->backend; }
 const ccx_nn_config *ccx_nn_config_of(const ccx_nn *nn) { return &nn->cfg; }
 const ccx_nn_layout *ccx_nn_layout_of(const ccx_nn *nn) { return &nn->lay; }
 
-#define IS_CPU (nn->backend == CCX_NN_BACKEND_CPU)
+#define IS_CPU (nn->backend == CCX_BACKEND_CPU)
 
 int ccx_nn_forward(ccx_nn *nn, const ccx_nn_obs *obs, float *logits, float *value, ccx_error *err) {
     if (!IS_CPU) return ccx_nn_cuda_forward_host(nn->gpu, obs, logits, value, err);

@@ -16,26 +16,21 @@
 #include <stdint.h>
 
 #include "nn/model.h"
+#include "util/backend.h"
 #include "util/error.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef enum { CCX_NN_BACKEND_CPU = 0, CCX_NN_BACKEND_CUDA = 1 } ccx_nn_backend;
-
-/* "cpu", "cuda" or "auto" (cuda when a device answers; *was_auto set so the
- * caller can say which it picked). */
-int ccx_nn_backend_parse(const char *s, ccx_nn_backend *out, int *was_auto, ccx_error *err);
-const char *ccx_nn_backend_name(ccx_nn_backend b);
 
 typedef struct ccx_nn ccx_nn;
 
 /* Parameters from ccx_nn_init_params(seed); tf32 only matters for cuda. */
-ccx_nn *ccx_nn_create(const ccx_nn_config *cfg, ccx_nn_backend backend, int max_batch,
+ccx_nn *ccx_nn_create(const ccx_nn_config *cfg, ccx_backend backend, int max_batch,
                       uint64_t seed, int tf32, ccx_error *err);
 void ccx_nn_free(ccx_nn *nn);
-ccx_nn_backend ccx_nn_backend_of(const ccx_nn *nn);
+ccx_backend ccx_nn_backend_of(const ccx_nn *nn);
 const ccx_nn_config *ccx_nn_config_of(const ccx_nn *nn);
 const ccx_nn_layout *ccx_nn_layout_of(const ccx_nn *nn);
 

@@ -32,15 +32,10 @@
 #include <stdint.h>
 
 #include "rl/rl_ops.h"
+#include "util/hd.h"
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-#if defined(__CUDACC__)
-#define CCX_RL_INLINE static __host__ __device__ __forceinline__
-#else
-#define CCX_RL_INLINE static inline
 #endif
 
 /* a * b rounded once, never fused with a neighbouring add */
@@ -50,11 +45,11 @@ extern "C" {
 #define CCX_RL_MUL(a, b) ((a) * (b))
 #endif
 
-CCX_RL_INLINE int ccx_rl_unmasked(float logit) { return logit > CCX_RL_MASK_THRESHOLD; }
+CCX_HD int ccx_rl_unmasked(float logit) { return logit > CCX_RL_MASK_THRESHOLD; }
 
 /* exp(x) for x <= 0 (x = (logit - max) / T), about 1 ulp, the same bits on
  * host and device. x < -86 (or NaN) -> 0. */
-CCX_RL_INLINE float ccx_rl_sample_exp(float x) {
+CCX_HD float ccx_rl_sample_exp(float x) {
     if (!(x >= -86.0f)) return 0.0f;
     if (x > 0.0f) x = 0.0f;
     float k = rintf(CCX_RL_MUL(x, 1.44269502162933349609375f)); /* x / ln 2, -125..0 */
@@ -85,7 +80,7 @@ CCX_RL_INLINE float ccx_rl_sample_exp(float x) {
 /* The uniform of rl_ops.h: u = (r + 0.5) / 2^32 in float, r the first
  * Philox draw. (float)r is rounded to nearest, so u may round to 1.0f; then
  * no cumsum exceeds u * total and the last unmasked slot is taken. */
-CCX_RL_INLINE float ccx_rl_uniform(uint32_t r) {
+CCX_HD float ccx_rl_uniform(uint32_t r) {
     return CCX_RL_MUL((float)r, 2.3283064365386962890625e-10f) + 1.16415321826934814453125e-10f;
 }
 
@@ -113,7 +108,7 @@ typedef struct {
     float pg, vloss, kl, clipped, dv; /* dv = value - return */
 } ccx_rl_ppo_row;
 
-CCX_RL_INLINE void ccx_rl_ppo_scalar(float clip, float lp_a, float old_logp, float adv,
+CCX_HD void ccx_rl_ppo_scalar(float clip, float lp_a, float old_logp, float adv,
                                      float value, float ret, ccx_rl_ppo_row *o) {
     float logr = lp_a - old_logp;
     float ratio = expf(logr);
@@ -134,7 +129,7 @@ CCX_RL_INLINE void ccx_rl_ppo_scalar(float clip, float lp_a, float old_logp, flo
 /* d loss_i / d l_j at an unmasked slot j (before the weight):
  * pg part g_lp * (delta_aj - p_j), entropy part -ent_coef * d ent / d l_j
  * = ent_coef * p_j * (lp_j + ent). */
-CCX_RL_INLINE float ccx_rl_ppo_dlogit(float g_lp, float ent_coef, float p, float lp, float ent,
+CCX_HD float ccx_rl_ppo_dlogit(float g_lp, float ent_coef, float p, float lp, float ent,
                                       int is_action) {
     float d_pg = CCX_RL_MUL(g_lp, (is_action ? 1.0f : 0.0f) - p);
     float d_ent = CCX_RL_MUL(ent_coef, CCX_RL_MUL(p, lp + ent));
@@ -154,8 +149,6 @@ void ccx_rl_cpu_az_loss(const float *logits, const float *values, int n, int N,
                         float value_weight, float weight, float *dlogits, float *dvalue,
                         ccx_rl_row_stats *rows, ccx_rl_sums *sums);
 void ccx_rl_cpu_gather(void *dst, const void *src, const int32_t *idx, int n, size_t row_bytes);
-void ccx_rl_cpu_select_i32(int32_t *dst, const int32_t *src, const uint8_t *valid, int32_t fill,
-                           int n);
 
 /* ---- cuda backend (cuda/rl_kernels.cu; only in builds with CCX_HAVE_CUDA) ----
  * Device scratch for max_rows x n_pad on the given cudaStream_t. Every call
@@ -179,8 +172,6 @@ int ccx_rl_cuda_az_loss(ccx_rl_cuda *c, const float *logits, const float *values
                         ccx_rl_sums *sums, ccx_error *err);
 int ccx_rl_cuda_gather(ccx_rl_cuda *c, void *dst, const void *src, const int32_t *idx, int n,
                        size_t row_bytes, ccx_error *err);
-int ccx_rl_cuda_select_i32(ccx_rl_cuda *c, int32_t *dst, const int32_t *src,
-                           const uint8_t *valid, int32_t fill, int n, ccx_error *err);
 
 #ifdef __cplusplus
 }

@@ -37,7 +37,7 @@ typedef struct {
     int lo, hi;  /* proposed segment; lo < 0: no proposal */
 } bchain;
 
-int ccx_search_sa_batch(const ccx_graph *g, const ccx_search_params *p, int backend,
+int ccx_search_sa_batch(const ccx_graph *g, const ccx_search_params *p, ccx_backend backend,
                         ccx_search_result *out, ccx_error *err) {
     memset(out, 0, sizeof *out);
     out->start_cost = -1;
@@ -68,7 +68,7 @@ int ccx_search_sa_batch(const ccx_graph *g, const ccx_search_params *p, int back
     }
 
     const ccx_graph *graphs[1] = {g};
-    ccx_env *env = ccx_env_create((ccx_backend)backend, B, graphs, 1, NULL, 0, err);
+    ccx_env *env = ccx_env_create(backend, B, graphs, 1, NULL, 0, err);
     if (!env) { ccx_search_result_free(&start); return -1; }
     const int n_pad = ccx_env_get_layout(env)->n_pad;
 

@@ -123,7 +123,7 @@ int ccx_search_run(const ccx_graph *g, ccx_search_method method, const ccx_searc
     case CCX_SEARCH_RMK: rc = ccx_search_rmk(g, p, out, err); break;
     case CCX_SEARCH_BEAM: rc = ccx_search_beam(g, p, out, err); break;
     case CCX_SEARCH_SA:
-        rc = p->backend == 1 ? ccx_search_sa_batch(g, p, 1, out, err) : ccx_search_sa(g, p, out, err);
+        rc = p->backend == CCX_BACKEND_CUDA ? ccx_search_sa_batch(g, p, p->backend, out, err) : ccx_search_sa(g, p, out, err);
         break;
     case CCX_SEARCH_EXACT: rc = ccx_search_exact(g, p, out, err); break;
     case CCX_SEARCH_POLISH: rc = ccx_search_polish(g, p, out, err); break;

@@ -45,6 +45,7 @@
 
 #include "game/game.h"
 #include "graph/graph.h"
+#include "util/backend.h"
 #include "util/error.h"
 #include "util/rng.h"
 
@@ -76,7 +77,7 @@ typedef struct {
     double mem_limit_mb;    /* exact: memory for the search (0: 2048) */
     const int32_t *start;   /* sa/polish: start order (NULL: best rmk sample); polish needs it */
     int n_start;
-    int backend;            /* sa: 0 = cpu threads (sa.c); 1 = cuda: batched chains on the
+    ccx_backend backend;    /* sa: CPU = cpu threads (sa.c); CUDA = batched chains on the
                              * GPU environments (sa_batch.c) */
     int chains;             /* batched sa: chains (0: 4096 on cuda, 64 on cpu envs) */
     FILE *progress;         /* progress lines ("a line every few seconds"), NULL: silent */
@@ -118,9 +119,9 @@ int ccx_search_polish(const ccx_graph *g, const ccx_search_params *p, ccx_search
 
 /* Batched annealing (sa_batch.c): p->chains chains in a parallel-tempering
  * ladder, every move of every chain evaluated at once by the batched
- * environments of env/env.h on `backend` (a ccx_backend: 0 cpu, 1 cuda).
+ * environments of env/env.h on `backend`.
  * Needs a time limit or iters (iterations: one move per chain each). */
-int ccx_search_sa_batch(const ccx_graph *g, const ccx_search_params *p, int backend,
+int ccx_search_sa_batch(const ccx_graph *g, const ccx_search_params *p, ccx_backend backend,
                         ccx_search_result *out, ccx_error *err);
 
 /* ---- lower bound (bounds.c) ---- */

@@ -549,26 +549,9 @@ void ccx_train_config_default(ccx_train_config *c) {
 }
 
 int ccx_train_config_load(ccx_train_config *c, const char *path, ccx_error *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return ccx_error_set_at(err, path, 0, 0, "cannot open: %s", strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    for (size_t n; buf && (n = fread(buf + len, 1, cap - len, f)) > 0;) {
-        len += n;
-        if (len == cap) {
-            char *nb = cap < ((size_t)64 << 20) ? realloc(buf, cap * 2) : NULL;
-            if (!nb) { free(buf); buf = NULL; break; }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (!buf) return ccx_error_set_at(err, path, 0, 0, "file too large or out of memory");
-    if (rerr) {
-        free(buf);
-        return ccx_error_set_at(err, path, 0, 0, "read error");
-    }
+    size_t len;
+    char *buf = ccx_read_file(path, (size_t)64 << 20, &len, err);
+    if (!buf) return -1;
     /* load into a copy: a failed load leaves *c untouched */
     ccx_train_config *tmp = malloc(sizeof *tmp);
     walk_ctx *w = calloc(1, sizeof *w);

@@ -18,43 +18,6 @@ struct ccx_metrics {
     size_t line_cap;
 };
 
-/* The whole file into a NUL-terminated buffer (*len bytes). */
-static char *slurp(const char *path, size_t *len, ccx_error *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        ccx_error_set_at(err, path, 0, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            cap = cap ? cap * 2 : 262144;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                ccx_error_set_at(err, path, 0, 0, "out of memory");
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        ccx_error_set_at(err, path, 0, 0, "read error");
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 static char *header_line(int n_cols, const char *const *cols) {
     size_t len = 2;
     for (int i = 0; i < n_cols; i++) len += strlen(cols[i]) + 1;
@@ -113,7 +76,7 @@ ccx_metrics *ccx_metrics_open(const char *path, int n_cols, const char *const *c
     }
     /* resume: keep the header and the rows up to keep_until */
     size_t len = 0;
-    char *text = slurp(path, &len, err);
+    char *text = ccx_read_file(path, 0, &len, err);
     if (!text) {
         free(header);
         metrics_free(m);
@@ -203,7 +166,7 @@ int ccx_metrics_col(const ccx_metrics_table *t, const char *name) {
 int ccx_metrics_read(const char *path, ccx_metrics_table *t, ccx_error *err) {
     memset(t, 0, sizeof *t);
     size_t len = 0;
-    char *text = slurp(path, &len, err);
+    char *text = ccx_read_file(path, 0, &len, err);
     if (!text) return -1;
     /* strip \r of CRLF files */
     char *nl = strchr(text, '\n');

@@ -73,27 +73,9 @@ static void get_str(const cJSON *o, const char *key, char *buf, size_t size) {
 int ccx_run_read_tasks_json(const char *dir, int max, ccx_run_task_info *tasks, ccx_error *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/tasks.json", dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) return ccx_error_set_at(err, path, 0, 0, "cannot open: %s", strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *nb = cap <= ((size_t)64 << 20) ? realloc(buf, cap) : NULL;
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return ccx_error_set_at(err, path, 0, 0, "too large or out of memory");
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0) break;
-    }
-    fclose(f);
-    buf[len] = '\0';
+    size_t len;
+    char *buf = ccx_read_file(path, (size_t)64 << 20, &len, err);
+    if (!buf) return -1;
     cJSON *root = cJSON_ParseWithLength(buf, len);
     free(buf);
     if (!root) return ccx_error_set_at(err, path, 0, 0, "not valid JSON");

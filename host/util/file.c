@@ -72,34 +72,43 @@ int ccx_write_file_atomic(const char *path, const void *data, size_t len, ccx_er
     return 0;
 }
 
-char *ccx_read_file(const char *path, size_t *len_out, ccx_error *err) {
+char *ccx_read_file(const char *path, size_t max_bytes, size_t *len_out, ccx_error *err) {
     int is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "<stdin>" : path;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f) {
-        ccx_error_set(err, "%s: cannot open: %s", path, strerror(errno));
+        ccx_error_set_at(err, name, 0, 0, "cannot open: %s", strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 14, len = 0;
     char *buf = malloc(cap);
-    for (size_t n; buf;) {
+    const char *what = buf ? NULL : "out of memory";
+    while (!what) {
         if (len + 1 >= cap) {
             char *p = realloc(buf, cap * 2);
-            if (!p) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
+            if (!p) { what = "out of memory"; break; }
             buf = p;
             cap *= 2;
         }
-        n = fread(buf + len, 1, cap - 1 - len, f);
+        size_t n = fread(buf + len, 1, cap - 1 - len, f);
         len += n;
+        if (max_bytes && len > max_bytes) break;
         if (n == 0) break;
     }
-    int bad = ferror(f);
+    int read_errno = ferror(f) ? errno : 0;
     if (!is_stdin) fclose(f);
-    if (!buf || bad) {
-        ccx_error_set(err, "%s: %s", path, buf ? "cannot read (is it a directory?)" : "out of memory");
+    if (!what && max_bytes && len > max_bytes) {
+        ccx_error_set_at(err, name, 0, 0, "larger than %zu MiB; not a file ccx reads here",
+                         max_bytes >> 20);
+        what = "";
+    } else if (!what && read_errno) {
+        if (read_errno == EISDIR) ccx_error_set_at(err, name, 0, 0, "cannot read: it is a directory");
+        else ccx_error_set_at(err, name, 0, 0, "read error: %s", strerror(read_errno));
+        what = "";
+    } else if (what) {
+        ccx_error_set_at(err, name, 0, 0, "%s", what);
+    }
+    if (what) {
         free(buf);
         return NULL;
     }
