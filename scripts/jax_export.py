@@ -14,7 +14,7 @@ custom_jvp_call, custom_vjp_call, remat) are inlined, so every vertex is one
 primitive equation, numbered in program order as AlphaGrad and graphax number
 them (an order ccx finds is an order for graphax's jacve). Each equation's
 edges are the records AlphaGrad's graph builder gives it
-(../shared/TENSOR_MODEL.md §5; the same rules as ccx's host/graph/prim_rules.c),
+(docs/tensor_model.md §5; the same rules as ccx's host/graph/prim_rules.c),
 and the file records the primitive, shape, params and the user's source line
 of every vertex, so `ccx graph F --vertices` shows where each came from.
 
@@ -43,7 +43,7 @@ alphagrad_quirks=True (--alphagrad-quirks) reproduces one more quirk of
 AlphaGrad's builder, for the reference graphs only: every equation whose
 result nothing uses (a `_` in JAX 0.4.26's jaxpr) writes its in-edges into
 the first such equation's column, leaving the later ones isolated
-(TENSOR_MODEL.md 7.7). It changes costs: those in-edges now point at an early
+(docs/tensor_model.md 7.7). It changes costs: those in-edges now point at an early
 dead end, which forward mode eliminates before their sources
 (BlackScholes_Jacobian: forward/reverse 545/572 with it, 582/501 without).
 Without it each dead equation keeps its own in-edges.
@@ -60,9 +60,25 @@ import sys
 __version__ = "1"
 
 # ---------------------------------------------------------------- rules --
-# AlphaGrad's primitive -> record rules (TENSOR_MODEL.md §5.2), the Python
-# twin of host/graph/prim_rules.c; tests/jax/test_export.py checks both
-# against every case of the ten paper graphs.
+# AlphaGrad's primitive -> record rules (docs/tensor_model.md §5.2), the Python
+# twin of host/graph/prim_rules.c. tests/jax/test_export.py checks both against
+# every case of the ten paper graphs; beyond those, rule_cases() enumerates
+# cases for every primitive of KNOWN into tests/data/alphagrad/prim_rule_cases.txt
+# (python3 scripts/jax_export.py --rule-cases > that file), which
+# tests/jax/test_prim_rules.py keeps equal to this rule and
+# tests/test_prim_rules.cc checks the C rule against: the two agree on every
+# primitive.
+
+# record types: the names of the C enum (host/graph/sparsity.h, CCX_SP_*)
+SP_DENSE = 1
+SP_COPY = -1         # convert_element_type, copy
+SP_D13, SP_D24 = 2, 3
+SP_D13D24 = 6        # elementwise
+SP_K13D24 = 8
+SP_K13, SP_K24, SP_K14, SP_K23 = -2, -3, -4, -5
+SP_IDENTITY, SP_TRANSPOSE = -6, -7
+SP_D13K24 = -8
+SP_RESHAPE = 11      # reshape, slice, concatenate ("TBD" in AlphaGrad)
 
 UNARY = {"neg", "abs", "exp", "log", "log1p", "sin", "cos", "tan", "asin", "acos",
          "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "integer_pow",
@@ -106,20 +122,20 @@ def Rw(shape):
 def _binary_type(x, o, out):
     sx, so, su = S(x), S(o), S(out)
     if sx == (1, 1):
-        return 1
+        return SP_DENSE
     if sx[0] > 1 and sx[1] == 1:                       # column
         if su[1] == 1:
-            return -2 if so == (1, 1) else 2
-        return 2
+            return SP_K13 if so == (1, 1) else SP_D13
+        return SP_D13
     if sx[0] == 1 and sx[1] > 1:                       # row
         if su[0] == 1:
-            return -3 if so == (1, 1) else 3
-        return 3
+            return SP_K24 if so == (1, 1) else SP_D24
+        return SP_D24
     if so[1] == 1:                                     # matrix; scalar other: -8 (7.1)
-        return -8
+        return SP_D13K24
     if so[0] == 1:
-        return 8
-    return 6
+        return SP_K13D24
+    return SP_D13D24
 
 
 def _dot_types(lhs, rhs, ld, rd):
@@ -129,15 +145,17 @@ def _dot_types(lhs, rhs, ld, rd):
     r2d = r[0] > 0 and r[1] > 0
     if l1d:
         if r1d:
-            return 1, 1
+            return SP_DENSE, SP_DENSE
         if r[0] == 1 and r[1] > 0:
-            return {(0, 1): (-3, -2), (1, 0): (-2, -3)}.get((ld, rd), (1, 1))
-        return -4, -3
+            return {(0, 1): (SP_K24, SP_K13),
+                    (1, 0): (SP_K13, SP_K24)}.get((ld, rd), (SP_DENSE, SP_DENSE))
+        return SP_K14, SP_K24
     if r1d:
-        return -2, 1
+        return SP_K13, SP_DENSE
     if r2d:
-        return {(1, 0): (-2, -3), (1, 1): (-2, -5), (0, 0): (-4, -3)}.get((ld, rd), (-4, -5))
-    return 1, 1
+        return {(1, 0): (SP_K13, SP_K24), (1, 1): (SP_K13, SP_K23),
+                (0, 0): (SP_K14, SP_K24)}.get((ld, rd), (SP_K14, SP_K23))
+    return SP_DENSE, SP_DENSE
 
 
 def records(prim, shapes, literal, out, params):
@@ -156,7 +174,7 @@ def records(prim, shapes, literal, out, params):
         if n and not literal[0]:
             s = S(shapes[0])
             # unary records swap the shapes: [type, S(in), S(out)] (7.11)
-            rec[0] = [1 if s == (1, 1) else 6, *S(shapes[0]), *S(out)]
+            rec[0] = [SP_DENSE if s == (1, 1) else SP_D13D24, *S(shapes[0]), *S(out)]
     elif prim in BINARY or prim == "select_n":
         ops = range(1, n) if prim == "select_n" else range(n)   # select_n: not the predicate
         for i in ops:
@@ -177,40 +195,175 @@ def records(prim, shapes, literal, out, params):
     elif prim in ("reduce_sum", "reduce_max", "reduce_min"):
         if first is not None:
             i, o = Rw(shapes[first]), Rw(out)
-            t = 1
+            t = SP_DENSE
             axes = tuple(params.get("axes", (0,)))
             if i[0] > 0 and i[1] > 0:
                 if o == (0, 0):
-                    t = 1
+                    t = SP_DENSE
                 elif o[1] == 0:
-                    t = (-4 if axes[0] == 0 else -2) if prim == "reduce_sum" else 2
+                    t = (SP_K14 if axes[0] == 0 else SP_K13) if prim == "reduce_sum" else SP_D13
                 elif o[0] == 1:
-                    t = -3 if prim == "reduce_sum" else 3
+                    t = SP_K24 if prim == "reduce_sum" else SP_D24
             rec[first] = r(t, first)
     elif prim == "transpose":
         if first is not None:
             s = S(shapes[first])
-            t = 1 if s == (1, 1) else -4 if s[1] == 1 else -5 if s[0] == 1 else -7
+            t = (SP_DENSE if s == (1, 1) else SP_K14 if s[1] == 1 else SP_K23 if s[0] == 1
+                 else SP_TRANSPOSE)
             rec[first] = r(t, first)
     elif prim in ("broadcast_in_dim", "squeeze"):
         if first is not None:
-            rec[first] = r(-6 if S(shapes[first]) == S(out) else -7, first)
+            rec[first] = r(SP_IDENTITY if S(shapes[first]) == S(out) else SP_TRANSPOSE, first)
     elif prim in RESHAPE_LIKE:
         if first is not None:
-            rec[first] = r(11, first)
+            rec[first] = r(SP_RESHAPE, first)
     elif prim == "concatenate":
         # every operand's record carries the first operand's shape (7.10)
         for i in var:
-            rec[i] = r(11, i, shapes[first])
+            rec[i] = r(SP_RESHAPE, i, shapes[first])
     elif prim in ("convert_element_type", "copy", "copy_p"):
         if first is not None:
-            rec[first] = r(-1, first)
+            rec[first] = r(SP_COPY, first)
     elif prim in NO_EDGE:
         pass
     else:
         raise KeyError(prim)
     # a repeated Var gets one edge: AlphaGrad's sequential writes keep the last
     return rec
+
+
+# ---------------------------------------------------------- rule cases --
+# Cases of every primitive in KNOWN for the cross-check with the C rule
+# (tests/data/alphagrad/prim_rule_cases.txt, in the line format of
+# prim_edge_examples.txt): a deterministic sweep of operand shapes, literal
+# operands and params over every branch of records().
+
+_SHAPES = [(), (1,), (4,), (1, 1), (4, 1), (1, 4), (3, 4), (4, 4)]
+
+
+def _n(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _broadcast(a, b):
+    """numpy's broadcast shape of a and b, or None."""
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x != y and 1 not in (x, y):
+            return None
+        out.append(max(x, y))
+    return tuple(reversed(out))
+
+
+def _rule_calls():
+    """(prim, operand shapes, literal flags, out shape, params) of every case."""
+    L = None  # a literal operand (a scalar)
+    calls = []
+
+    def call(prim, ops, out, params=None):
+        calls.append((prim, [() if o is L else tuple(o) for o in ops], [o is L for o in ops],
+                      tuple(out), params or {}))
+
+    for prim in sorted(UNARY | {"convert_element_type", "copy", "copy_p", "stop_gradient"}):
+        for x in _SHAPES:
+            call(prim, [x], x)
+    for prim in sorted(BINARY):
+        for x in _SHAPES:
+            for o in _SHAPES + [L]:
+                out = _broadcast(x, () if o is L else o)
+                if out is not None and len(out) <= 2:
+                    call(prim, [x, o], out)
+                    call(prim, [o, x], out)
+    for x in _SHAPES:
+        for p in [(), x]:
+            call("select_n", [p, x, x], x)              # the predicate is a Var here
+            call("select_n", [L, x, x], x)
+            call("select_n", [p, x, L], x)
+            call("select_n", [p, L, x], x)
+            call("select_n", [p, x], x)
+    for lhs in _SHAPES:
+        for rhs in _SHAPES:
+            for lc in [None] + list(range(len(lhs))):
+                for rc in [None] + list(range(len(rhs))):
+                    if (lc is None) != (rc is None) or (lc is not None and lhs[lc] != rhs[rc]):
+                        continue
+                    out = tuple(d for k, d in enumerate(lhs) if k != lc) + \
+                        tuple(d for k, d in enumerate(rhs) if k != rc)
+                    if len(out) > 2:
+                        continue
+                    dn = ((() if lc is None else (lc,), () if rc is None else (rc,)), ((), ()))
+                    call("dot_general", [lhs, rhs], out, {"dimension_numbers": dn})
+                    call("dot_general", [L, rhs] if len(lhs) == 0 else [lhs, L], out,
+                         {"dimension_numbers": dn})
+    for prim in ("reduce_sum", "reduce_max", "reduce_min"):
+        for x in _SHAPES:
+            for axes in [(0,), (1,), (0, 1)]:
+                if axes[-1] >= len(x):
+                    continue
+                call(prim, [x], tuple(d for k, d in enumerate(x) if k not in axes), {"axes": axes})
+    for x in _SHAPES:
+        call("transpose", [x], tuple(reversed(x)))
+        for out in _SHAPES:
+            if _broadcast(x, out) == out:
+                call("broadcast_in_dim", [x], out)
+                if _n(out) == _n(x):
+                    call("reshape", [x], out)
+            if len(out) < len(x) and _n(out) == _n(x) and [d for d in x if d != 1] == list(out):
+                call("squeeze", [x], out)
+            if len(out) == len(x) and all(a <= b for a, b in zip(out, x)):
+                call("slice", [x], out)
+                call("dynamic_slice", [x] + [L] * len(x), out)
+                call("dynamic_update_slice", [x, out] + [L] * len(x), x)
+                call("dynamic_update_slice", [L, out] + [L] * len(x), x)
+    for parts in [[(1,), (1,)], [(4,), (1,), (3,)], [(1, 1), (1, 1), (1, 1)], [(4, 1), (4, 4)],
+                  [(1, 4), (3, 4)]]:
+        axis = 0 if len(parts[0]) == 1 or parts[0][1] == parts[1][1] else 1
+        out = list(parts[0])
+        out[axis] = sum(p[axis] for p in parts)
+        for lit in range(-1, len(parts)):                # no literal, or part `lit` a literal
+            call("concatenate", [L if k == lit else p for k, p in enumerate(parts)], out)
+    for x in _SHAPES:
+        call("iota", [()], x)  # iota has no operands; one Var shows it still gives no edge
+    return calls
+
+
+def _param_line(params):
+    if "dimension_numbers" in params:
+        return str(params["dimension_numbers"])
+    if "axes" in params:
+        return str(tuple(params["axes"]))
+    return ""
+
+
+def rule_cases():
+    """The case lines: per Var operand of every case, its record by records()
+    ([0, 0, 0, 0, 0]: no edge), deduplicated and sorted."""
+    lines = set()
+    for prim, shapes, literal, out, params in _rule_calls():
+        rec = records(prim, shapes, literal, out, params)
+        for i in range(len(shapes)):
+            if literal[i]:
+                continue
+            other = ",".join("lit()" if literal[k] else str(shapes[k])
+                             for k in range(len(shapes)) if k != i)
+            lines.add("%-22s %-28s arg%d in=%-10s other=%-28s out=%-10s -> rec=%s" % (
+                prim, _param_line(params), i, str(shapes[i]), other, str(out),
+                str(rec[i] or [0, 0, 0, 0, 0])))
+    return sorted(lines)
+
+
+def rule_cases_text():
+    return ("# Generated by `python3 scripts/jax_export.py --rule-cases`: the exporter's\n"
+            "# primitive -> record rule (records()) on a sweep of cases of every primitive it\n"
+            "# knows; tests/test_prim_rules.cc checks host/graph/prim_rules.c gives the same\n"
+            "# records, tests/jax/test_prim_rules.py that this file is the rule's output.\n"
+            "# rec=[0, 0, 0, 0, 0]: the operand gets no edge.\n" +
+            "".join(line + "\n" for line in rule_cases()))
 
 
 # -------------------------------------------------------------- tracing --
@@ -342,10 +495,10 @@ class _Flat:
         for a in atoms:
             if len(a[2]) > 2:
                 raise ExportError("primitive '%s' at %s: an operand of rank %d %s; ccx records "
-                                  "hold two dims (TENSOR_MODEL.md 1)" % (prim, where or "an unknown line", len(a[2]), a[2]))
+                                  "hold two dims (docs/tensor_model.md 1)" % (prim, where or "an unknown line", len(a[2]), a[2]))
         if len(shape) > 2:
             raise ExportError("primitive '%s' at %s: a result of rank %d %s; ccx records hold two "
-                              "dims (TENSOR_MODEL.md 1)" % (prim, where or "an unknown line", len(shape), shape))
+                              "dims (docs/tensor_model.md 1)" % (prim, where or "an unknown line", len(shape), shape))
         node = len(self.shapes)
         self.shapes.append(shape)
         self.floats.append(_is_float(out.aval))
@@ -371,7 +524,7 @@ class _Flat:
                 self.add_edge(a[1], node, r)
 
     def drop_quirk(self, outputs):
-        """AlphaGrad's `_` column (TENSOR_MODEL.md 7.7): its builder files the
+        """AlphaGrad's `_` column (docs/tensor_model.md 7.7): its builder files the
         result of every equation nothing uses (JAX 0.4.26 makes those DropVars,
         printed `_`) under one name, so each such equation writes its in-edges
         into the first one's column (a later write replaces an earlier one),
@@ -420,7 +573,7 @@ def graph_from_jaxpr(closed, task="f", input_names=None, origin=None, alphagrad_
         shape = tuple(v.aval.shape)
         if len(shape) > 2:
             raise ExportError("input %d has rank %d %s; ccx records hold two dims "
-                              "(TENSOR_MODEL.md 1)" % (i + 1, len(shape), shape))
+                              "(docs/tensor_model.md 1)" % (i + 1, len(shape), shape))
         name = input_names[i] if input_names and i < len(input_names) else "in%d" % (i + 1)
         inputs.append({"name": name, "shape": list(shape)})
         env[v] = ("node", i, shape)
@@ -456,7 +609,7 @@ def graph_from_jaxpr(closed, task="f", input_names=None, origin=None, alphagrad_
         fl.vertices.append({"prim": "copy", "shape": list(shape),
                             "operands": [fl.operand_json(a)], "params": {}})
         if a[0] == "node" and fl.floats[a[1]]:
-            rec = [1 if S(shape) == (1, 1) else -6, *S(shape), *S(shape)]
+            rec = [SP_DENSE if S(shape) == (1, 1) else SP_IDENTITY, *S(shape), *S(shape)]
             fl.add_edge(a[1], node, rec)
         outputs.append({"vertex": "v%d" % (node - fl.n_inputs + 1), "name": name})
     if alphagrad_quirks:
@@ -542,6 +695,9 @@ def parse_arg(spec):
 
 
 def main(argv=None):
+    if (sys.argv[1:] if argv is None else list(argv)) == ["--rule-cases"]:
+        sys.stdout.write(rule_cases_text())  # tests/data/alphagrad/prim_rule_cases.txt
+        return 0
     ap = argparse.ArgumentParser(
         prog="jax_export.py",
         description="Export a JAX function to a ccx graph file (README: 'From a JAX function').")

@@ -1,4 +1,4 @@
-/* AlphaGrad's primitive -> edge-record rules (TENSOR_MODEL.md §5.2). S(x) is
+/* AlphaGrad's primitive -> edge-record rules (docs/tensor_model.md §5.2). S(x) is
  * the normalised record shape of §1; Rw(x) the "raw" shape dot_general and
  * reduce_* look at: () and one-element 2-D shapes give (0,0), (n,) gives
  * (n,0) (so (1,) gives (1,0)), other (n,m) stay. */
@@ -6,14 +6,19 @@
 
 #include <string.h>
 
-#include "game/sparsity.h"
+#include "graph/sparsity.h"
 
 static const char *const UNARY[] = {
     "neg",  "abs",  "exp",   "log",   "log1p", "sin",   "cos",         "tan",
     "asin", "acos", "atan",  "sinh",  "cosh",  "tanh",  "asinh",       "acosh",
-    "atanh", "integer_pow", "sqrt", "rsqrt", "logistic", "erf", "custom_jvp_call"};
+    "atanh", "integer_pow", "sqrt", "rsqrt", "logistic", "erf", "custom_jvp_call",
+    /* not in AlphaGrad's table: emitted by newer JAX or by common functions, elementwise
+     * like the rest (scripts/jax_export.py exports them) */
+    "square", "exp2", "expm1", "cbrt", "erf_inv", "erfc"};
 static const char *const BINARY[] = {"add", "sub", "mul", "div", "pow", "atan2", "add_any", "eq",
-                                     "max", "min"};
+                                     "max", "min", "rem" /* rem: not in AlphaGrad's table */};
+/* convert_element_type and, beyond AlphaGrad's table, the copies newer JAX emits */
+static const char *const COPY_LIKE[] = {"convert_element_type", "copy", "copy_p"};
 static const char *const RESHAPE_LIKE[] = {"reshape", "slice", "dynamic_slice",
                                            "dynamic_update_slice"};
 
@@ -25,12 +30,12 @@ static int in_list(const char *p, const char *const *list, size_t n) {
 #define IN(p, list) in_list(p, list, sizeof list / sizeof list[0])
 
 int ccx_prim_known(const char *p) {
-    return IN(p, UNARY) || IN(p, BINARY) || IN(p, RESHAPE_LIKE) || strcmp(p, "dot_general") == 0 ||
+    return IN(p, UNARY) || IN(p, BINARY) || IN(p, RESHAPE_LIKE) || IN(p, COPY_LIKE) ||
+           strcmp(p, "select_n") == 0 || strcmp(p, "dot_general") == 0 ||
            strcmp(p, "reduce_sum") == 0 || strcmp(p, "reduce_max") == 0 ||
            strcmp(p, "reduce_min") == 0 || strcmp(p, "transpose") == 0 ||
            strcmp(p, "broadcast_in_dim") == 0 || strcmp(p, "squeeze") == 0 ||
-           strcmp(p, "concatenate") == 0 || strcmp(p, "convert_element_type") == 0 ||
-           strcmp(p, "stop_gradient") == 0 || strcmp(p, "iota") == 0;
+           strcmp(p, "concatenate") == 0 || strcmp(p, "stop_gradient") == 0 || strcmp(p, "iota") == 0;
 }
 
 static void S(const ccx_shape *s, int32_t d[2]) { ccx_shape_record_dims(s, d); }
@@ -70,7 +75,7 @@ static int binary_type(const ccx_shape *x, const ccx_shape *o, const ccx_shape *
         if (su[0] == 1) return is_one(so) ? CCX_SP_K24 : CCX_SP_D24;
         return CCX_SP_D24;
     }
-    /* matrix; a scalar other was meant to give 10 (TENSOR_MODEL.md 7.1) */
+    /* matrix; a scalar other was meant to give 10 (docs/tensor_model.md 7.1) */
     if (so[1] == 1) return CCX_SP_D13K24;
     if (so[0] == 1) return CCX_SP_K13D24;
     return CCX_SP_D13D24;
@@ -126,6 +131,17 @@ int ccx_prim_records(const ccx_prim_call *c, ccx_edge rec[], ccx_error *err) {
             if (!c->literal[i])
                 set(&rec[i], binary_type(&c->operand[i], &c->operand[1 - i], &c->out), &c->out,
                     &c->operand[i]);
+    } else if (strcmp(p, "select_n") == 0) {
+        /* select_n(predicate, case0, case1, ...), not in AlphaGrad's table: each case is a
+         * binary operand against the first other case (itself when alone); the predicate
+         * never gets an edge */
+        if (n < 2) return ccx_error_set(err, "select_n needs a predicate and a case");
+        for (int i = 1; i < n; i++) {
+            if (c->literal[i]) continue;
+            int o = i == 1 ? (n > 2 ? 2 : 1) : 1;
+            set(&rec[i], binary_type(&c->operand[i], &c->operand[o], &c->out), &c->out,
+                &c->operand[i]);
+        }
     } else if (strcmp(p, "dot_general") == 0) {
         if (n != 2) return ccx_error_set(err, "dot_general needs two operands");
         int t[2];
@@ -167,7 +183,7 @@ int ccx_prim_records(const ccx_prim_call *c, ccx_edge rec[], ccx_error *err) {
         /* every Var operand's record carries the first Var operand's shape (7.10) */
         for (int i = 0; i < n; i++)
             if (!c->literal[i]) set(&rec[i], CCX_SP_RESHAPE, &c->out, &c->operand[first_var]);
-    } else if (strcmp(p, "convert_element_type") == 0) {
+    } else if (IN(p, COPY_LIKE)) {
         if (first_var >= 0) set(&rec[first_var], CCX_SP_COPY, &c->out, &c->operand[first_var]);
     } else if (strcmp(p, "stop_gradient") == 0 || strcmp(p, "iota") == 0) {
         return 0; /* no edge */

@@ -1,8 +1,11 @@
 /* The edge records a jaxpr primitive makes, as AlphaGrad's graph builder
- * makes them (TENSOR_MODEL.md §5.2, prim_mapper.py at alphagrad 0431887):
+ * makes them (docs/tensor_model.md §5.2, prim_mapper.py at alphagrad 0431887):
  * which operands get an edge and each edge's [type, out dims, primal dims].
  * Checked against every case of the ten paper graphs
- * (tests/data/alphagrad/prim_edge_examples.txt) by tests/test_prim_rules.cc.
+ * (tests/data/alphagrad/prim_edge_examples.txt) by tests/test_prim_rules.cc,
+ * and against the exporter's Python twin (scripts/jax_export.py, which also
+ * knows a few primitives AlphaGrad's table lacks: square, rem, select_n, copy,
+ * ...) on every primitive it knows (tests/data/alphagrad/prim_rule_cases.txt).
  * Used by the random tensor-program generator (lang/tensor_gen.c); anything
  * that builds graphs from primitives can use it. */
 #ifndef CCX_GRAPH_PRIM_RULES_H
