@@ -362,12 +362,6 @@ __global__ void gather_kernel(T *__restrict__ dst, const T *__restrict__ src,
     }
 }
 
-__global__ void select_kernel(int32_t *dst, const int32_t *src, const uint8_t *valid,
-                              int32_t fill, int n) {
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)
-        dst[i] = (!valid || valid[i]) ? src[i] : fill;
-}
-
 // Reduce the rows of a loss call, copy the sums back, sync once.
 int finish_loss(ccx_rl_cuda *c, int n, ccx_rl_sums *sums, ccx_error *err) {
     reduce_rows_kernel<<<1, THREADS, 0, c->stream>>>(c->d_rows, n, c->d_sums);
@@ -495,19 +489,6 @@ int ccx_rl_cuda_gather(ccx_rl_cuda *c, void *dst, const void *src, const int32_t
     else
         gather_kernel<uint32_t><<<blocks, THREADS, 0, c->stream>>>(
             static_cast<uint32_t *>(dst), static_cast<const uint32_t *>(src), idx, n, W);
-    CK(cudaGetLastError());
-    return 0;
-}
-
-int ccx_rl_cuda_select_i32(ccx_rl_cuda *c, int32_t *dst, const int32_t *src,
-                           const uint8_t *valid, int32_t fill, int n, ccx_error *err) {
-    Nvtx range("rl_select_i32");
-    const char *op = "select_i32";
-    if (check_dev(dst, op, "dst", err) || check_dev(src, op, "src", err) ||
-        check_dev(valid, op, "valid", err))
-        return -1;
-    select_kernel<<<blocks_for((size_t)n, THREADS), THREADS, 0, c->stream>>>(dst, src, valid,
-                                                                            fill, n);
     CK(cudaGetLastError());
     return 0;
 }

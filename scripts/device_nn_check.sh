@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GPU checks and benchmark of the policy/value network (issue 4), for the lent
-# GPU machine (../shared/DEVICE.md).
+# GPU machine (docs/device.md).
 #
 #   scripts/device_gpu_check.sh --prepare     HERE: builds build-device/dist
 #                                             (ccx, ccx_tests, their libraries)
@@ -9,15 +9,13 @@
 #
 # Stages: the NnCuda suite (GPU vs CPU twin), the same under compute-sanitizer
 # memcheck (and one forward/backward test under racecheck), `ccx bench nn --backend cuda` at the issue's target size (batch
-# 1024, N 128, D 128, L 4; TF32 on and off), scripts/bench_nn_torch.py at the
-# same size (eager, TF32; explicit softmax and SDPA), and the ratio
-# ccx / torch of forward+backward samples/s. Output under $OUT (default
-# results/device): device_nn_check.log, nn_cuda.txt. Stage limits (s) can be
-# lowered through CCX_TESTS_S and CCX_MEMCHECK_S.
+# 1024, N 128, D 128, L 4; TF32 on and off) and at N 1024. Output under $OUT
+# (default results/device): device_nn_check.log, nn_cuda.txt. Stage limits (s)
+# can be lowered through CCX_TESTS_S and CCX_MEMCHECK_S.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 
 OUT=${OUT:-results/device}
 mkdir -p "$OUT"
@@ -55,18 +53,7 @@ rm -f "$RES"
 size=(--batch 1024 --vertices 128 --dim 128 --layers 4 --heads 4 --seconds 3)
 stage bench_tf32 120 "$DIST/ccx" bench nn --backend cuda "${size[@]}" --tf32 on --out "$RES"
 stage bench_fp32 120 "$DIST/ccx" bench nn --backend cuda "${size[@]}" --tf32 off --out "$RES"
-stage torch_manual 180 python3 scripts/bench_nn_torch.py "${size[@]}" --tf32 on --attention manual --out "$RES"
-stage torch_sdpa 180 python3 scripts/bench_nn_torch.py "${size[@]}" --tf32 on --attention sdpa --out "$RES"
 stage bench_n1024 120 "$DIST/ccx" bench nn --backend cuda --batch 32 --vertices 1024 --seconds 2 --out "$RES"
-
-# forward+backward samples/s: ccx (TF32) / each torch line
-fb() { sed -n 's/.*forward+backward: \([0-9.e+]*\) samples.*/\1/p'; }
-ccx=$(grep '^bench nn  backend=cuda.*tf32=on' "$RES" 2>/dev/null | head -1 | fb)
-while read -r line; do
-    t=$(echo "$line" | fb)
-    a=$(echo "$line" | sed -n 's/.*attention=\([a-z]*\).*/\1/p')
-    [[ -n $ccx && -n $t ]] && python3 -c "print('ratio ccx/torch(%s) forward+backward: %.3f' % ('$a', $ccx / $t))" | tee -a "$LOG" "$RES"
-done < <(grep '^bench nn torch' "$RES" 2>/dev/null)
 
 if ((${#failed[@]})); then echo "device_nn_check: FAILED stages: ${failed[*]} (log: $LOG)" | tee -a "$LOG"; exit 1; fi
 echo "device_nn_check: all stages passed (log: $LOG, bench: $RES)" | tee -a "$LOG"

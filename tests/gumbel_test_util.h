@@ -52,8 +52,10 @@ struct HostEval {
             float v = 0;
             for (int i = 0; i < h->N; i++) {
                 const float *x = &h->f[((size_t)b * h->N + i) * CCX_OBS_FEATURES];
-                h->logits[(size_t)b * h->N + i] = -8.0f * x[7] + 0.25f * x[8] + 0.01f * (float)(i % 7);
-                if (x[2] == 1.0f) v -= x[7] * 64.0f;
+                const float mk = x[CCX_OBS_F_MARKOWITZ];
+                h->logits[(size_t)b * h->N + i] =
+                    -8.0f * mk + 0.25f * x[CCX_OBS_F_VERTEX] + 0.01f * (float)(i % 7);
+                if (x[CCX_OBS_F_KIND + CCX_KIND_INTERMEDIATE] == 1.0f) v -= mk * 64.0f;
             }
             h->value[b] = v;
         }

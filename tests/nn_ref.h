@@ -180,7 +180,7 @@ inline Obs random_obs(const ccx_nn_config &cfg, int B, int N, const std::vector<
         for (int i = 0; i < N; i++) {
             float *f = &o.features[((size_t)b * N + i) * F];
             if (!o.live[(size_t)b * N + i]) {
-                f[0] = 1.0f; // padding
+                f[CCX_NN_PADDING_FEATURE] = 1.0f;
                 continue;
             }
             for (int k = 1; k < F; k++) f[k] = (float)(2.0 * ccx_rng_unit(&r) - 1.0);

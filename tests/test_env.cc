@@ -76,6 +76,22 @@ TEST(Env, PhiloxMatchesRandom123KnownAnswers) {
     for (int i = 0; i < 9; i++) EXPECT_EQ(ccx_philox_next(&a), ccx_philox_next(&b));
 }
 
+// The observation's feature slots (env.h's table) keep their numbers:
+// networks and checkpoints trained on them read them by position.
+TEST(Env, ObservationFeatureSlotsKeepTheirNumbers) {
+    EXPECT_EQ(CCX_OBS_F_KIND + CCX_KIND_INTERMEDIATE, 2);
+    EXPECT_EQ(CCX_OBS_F_IN_DEGREE, 5);
+    EXPECT_EQ(CCX_OBS_F_OUT_DEGREE, 6);
+    EXPECT_EQ(CCX_OBS_F_MARKOWITZ, 7);
+    EXPECT_EQ(CCX_OBS_F_VERTEX, 8);
+    EXPECT_EQ(CCX_OBS_F_OP, 9);
+    EXPECT_EQ(CCX_OBS_F_LOG2_COST, 10);
+    EXPECT_EQ(CCX_OBS_F_LOG2_ELEMENTS, 11);
+    EXPECT_EQ(CCX_OBS_F_IN_GROUP, 12);
+    EXPECT_EQ(CCX_OBS_F_OUT_GROUP, 15);
+    EXPECT_EQ(CCX_OBS_FEATURES, 18);
+}
+
 TEST(Env, LayoutAndCreateErrors) {
     GraphPtr roe = load_task("RoeFlux_1d");
     ASSERT_TRUE(roe);
@@ -515,18 +531,19 @@ TEST(Env, ObservationsAndMasksMatchTheGame) {
                     in += __builtin_popcount(game.preds[v * game.words + w]);
                     out += __builtin_popcount(game.succs[v * game.words + w]);
                 }
-            for (int k = 0; k < 5; k++) EXPECT_EQ(f[k], k == kind ? 1.0f : 0.0f);
-            EXPECT_EQ(f[5], in / 16.0f);
-            EXPECT_EQ(f[6], out / 16.0f);
-            EXPECT_EQ(f[7], (float)(in * out) / 256.0f);
+            for (int k = 0; k <= CCX_KIND_ELIMINATED; k++)
+                EXPECT_EQ(f[CCX_OBS_F_KIND + k], k == kind ? 1.0f : 0.0f);
+            EXPECT_EQ(f[CCX_OBS_F_IN_DEGREE], in / 16.0f);
+            EXPECT_EQ(f[CCX_OBS_F_OUT_DEGREE], out / 16.0f);
+            EXPECT_EQ(f[CCX_OBS_F_MARKOWITZ], (float)(in * out) / 256.0f);
             bool is_vertex = v >= g->n_inputs && v < ccx_graph_n_nodes(g);
             int vertex = v - g->n_inputs + 1;
-            EXPECT_EQ(f[8], is_vertex ? (float)vertex / (float)g->n_vertices : 0.0f);
-            EXPECT_EQ(f[9], is_vertex ? (float)(1 + g->vertices[vertex - 1].op) : 0.0f);
+            EXPECT_EQ(f[CCX_OBS_F_VERTEX], is_vertex ? (float)vertex / (float)g->n_vertices : 0.0f);
+            EXPECT_EQ(f[CCX_OBS_F_OP], is_vertex ? (float)(1 + g->vertices[vertex - 1].op) : 0.0f);
             if (is_vertex && kind == CCX_KIND_INTERMEDIATE)
                 EXPECT_EQ(ccx_game_elim_cost(&game, vertex), (int64_t)in * out);
             EXPECT_EQ(mask[(size_t)b * NP + v], is_vertex ? gmask[vertex - 1] : 0);
-            EXPECT_EQ(mask[(size_t)b * NP + v], f[2] == 1.0f ? 1 : 0);
+            EXPECT_EQ(mask[(size_t)b * NP + v], f[CCX_OBS_F_KIND + CCX_KIND_INTERMEDIATE] == 1.0f ? 1 : 0);
             for (int k = 0; k < NP; k++) {
                 int e = v < game.n_pad && k < game.n_pad ? (game.succs[v * game.words + k / 32] >> (k % 32)) & 1 : 0;
                 int back = v < game.n_pad && k < game.n_pad ? (game.preds[k * game.words + v / 32] >> (v % 32)) & 1 : 0;

@@ -22,16 +22,6 @@ extern "C" {
 
 namespace {
 
-bool device_answers() {
-    char buf[256];
-    return ccx_cuda_device_info(buf, sizeof buf) > 0;
-}
-
-#define REQUIRE_DEVICE()                                                                    \
-    do {                                                                                    \
-        if (!device_answers()) GTEST_SKIP() << "no CUDA device answers; cuda parity not run"; \
-    } while (0)
-
 #ifdef CCX_HAVE_CUDA
 // The cpu twin of cuRAND's Philox (util/philox.h) against cuRAND itself: the
 // host generator (no device needed) hands out subsequence s's first block as
@@ -280,7 +270,7 @@ void exercise(Twin &t, uint64_t seed) {
 }
 
 TEST(EnvCuda, MatchesCpuOnMixedBatch) {
-    REQUIRE_DEVICE();
+    REQUIRE_CUDA_DEVICE("cuda parity");
     Graphs gs;
     for (const char *t : {"RoeFlux_1d", "RobotArm_6DOF", "HumanHeartDipole", "PropaneCombustion"})
         gs.add(load_task(t));
@@ -294,7 +284,7 @@ TEST(EnvCuda, MatchesCpuOnMixedBatch) {
 // Tensor graphs (the record path) and mixed batches: the ten paper tasks and
 // random tensor programs, states (records included) bit for bit.
 TEST(EnvCuda, TensorGraphsMatchCpu) {
-    REQUIRE_DEVICE();
+    REQUIRE_CUDA_DEVICE("cuda parity");
     Graphs gs;
     for (const char *t : kTenTasks) gs.add(named_task(t));
     for (int mid : {5, 40, 120}) gs.add(gen_tensor_graph(mid, (uint64_t)mid + 9));
@@ -308,7 +298,7 @@ TEST(EnvCuda, TensorGraphsMatchCpu) {
 // A big tensor batch: fused episodes with slabs too large for shared memory
 // in groups (RoeFlux_3d: 58 KB each).
 TEST(EnvCuda, LargeTensorBatchFusedEpisodesMatchCpu) {
-    REQUIRE_DEVICE();
+    REQUIRE_CUDA_DEVICE("cuda parity");
     GraphPtr roe = named_task("RoeFlux_3d");
     ASSERT_TRUE(roe);
     const int B = 1500;
@@ -326,7 +316,7 @@ TEST(EnvCuda, LargeTensorBatchFusedEpisodesMatchCpu) {
 }
 
 TEST(EnvCuda, MatchesCpuForEveryRowLength) {
-    REQUIRE_DEVICE();
+    REQUIRE_CUDA_DEVICE("cuda parity");
     GraphPtr roe = load_task("RoeFlux_1d");
     ASSERT_TRUE(roe);
     // n_pad 32, 64, 96, 128, 192, 256 (compile-time row lengths), 320 (long rows)
@@ -345,7 +335,7 @@ TEST(EnvCuda, MatchesCpuForEveryRowLength) {
 }
 
 TEST(EnvCuda, LargeBatchFusedEpisodesMatchCpu) {
-    REQUIRE_DEVICE();
+    REQUIRE_CUDA_DEVICE("cuda parity");
     GraphPtr roe = load_task("RoeFlux_1d");
     Twin t({roe.get()}, 8192, {});
     ASSERT_TRUE(t.gpu.env) << t.gpu.msg;
@@ -361,7 +351,7 @@ TEST(EnvCuda, LargeBatchFusedEpisodesMatchCpu) {
 }
 
 TEST(EnvCuda, HostPointersAreRefused) {
-    REQUIRE_DEVICE();
+    REQUIRE_CUDA_DEVICE("cuda parity");
     GraphPtr g = load_task("PropaneCombustion");
     EnvRunner r(CCX_BACKEND_CUDA, {g.get()}, 4);
     ASSERT_TRUE(r.env) << r.msg;

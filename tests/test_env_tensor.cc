@@ -15,19 +15,20 @@
 
 namespace {
 
-// Features 10-17 of node v of an env against the single game in the same
+// Features 10-17 (CCX_OBS_F_LOG2_COST .. the out-edge groups) of node v of an env against the single game in the same
 // state: the cost now, the shape, and the edge groups summing to the degrees.
 void check_features(const float *f, const ccx_game &game, int v, const std::string &where) {
     int vertex = v - game.n_inputs + 1;
     bool legal = v >= game.n_inputs && v < game.n_nodes && ccx_game_is_legal(&game, vertex);
     int64_t cost = legal ? ccx_game_elim_cost(&game, vertex) : 0;
-    EXPECT_EQ(f[10], ccx_env_log2_feature(1 + cost)) << where << " node " << v;
+    EXPECT_EQ(f[CCX_OBS_F_LOG2_COST], ccx_env_log2_feature(1 + cost)) << where << " node " << v;
     if (v < game.n_nodes && game.tensor) {
         int64_t el = (int64_t)game.shape[2 * v] * game.shape[2 * v + 1];
-        EXPECT_EQ(f[11], ccx_env_log2_feature(el)) << where << " node " << v;
+        EXPECT_EQ(f[CCX_OBS_F_LOG2_ELEMENTS], ccx_env_log2_feature(el)) << where << " node " << v;
     }
-    EXPECT_EQ(f[12] + f[13] + f[14], f[5]) << where << " node " << v;
-    EXPECT_EQ(f[15] + f[16] + f[17], f[6]) << where << " node " << v;
+    const float *in = f + CCX_OBS_F_IN_GROUP, *out = f + CCX_OBS_F_OUT_GROUP;
+    EXPECT_EQ(in[0] + in[1] + in[2], f[CCX_OBS_F_IN_DEGREE]) << where << " node " << v;
+    EXPECT_EQ(out[0] + out[1] + out[2], f[CCX_OBS_F_OUT_DEGREE]) << where << " node " << v;
 }
 
 // A mixed batch of the ten tasks (two envs each, the scalar four on the
@@ -253,7 +254,7 @@ TEST(EnvTensor, ElementwisePrimitivesCarryTheirOpCode) {
         float want = ccx_op_from_name(prim, &op) == 0 ? (float)(1 + op) : 0.0f;
         if (!strcmp(prim, "mul")) EXPECT_EQ(want, (float)(1 + CCX_OP_MUL));
         if (!strcmp(prim, "dot_general")) EXPECT_EQ(want, 0.0f);
-        EXPECT_EQ(feat[(size_t)(g->n_inputs + k) * CCX_OBS_FEATURES + 9], want) << prim;
+        EXPECT_EQ(feat[(size_t)(g->n_inputs + k) * CCX_OBS_FEATURES + CCX_OBS_F_OP], want) << prim;
         (want > 0 ? named : unnamed)++;
     }
     EXPECT_GT(named, 0);

@@ -519,7 +519,7 @@ TEST(GumbelSearch, NetworkEvaluatorRuns) {
     const int N = roots.L().n_pad;
     ccx_nn_config c = tiny_net_config(N);
     ccx_error err;
-    ccx_nn *nn = ccx_nn_create(&c, CCX_NN_BACKEND_CPU, B, 3, 0, &err);
+    ccx_nn *nn = ccx_nn_create(&c, CCX_BACKEND_CPU, B, 3, 0, &err);
     ASSERT_NE(nn, nullptr) << err.msg;
     ccx_gumbel_params p = Params(16, 4);
     {

@@ -17,16 +17,6 @@ extern "C" {
 
 namespace {
 
-bool device_answers() {
-    char buf[256];
-    return ccx_cuda_device_info(buf, sizeof buf) > 0;
-}
-
-#define REQUIRE_DEVICE()                                                                     \
-    do {                                                                                     \
-        if (!device_answers()) GTEST_SKIP() << "no CUDA device answers; gumbel parity not run"; \
-    } while (0)
-
 std::vector<GraphPtr> Graphs(int n, int lo, int hi, uint64_t seed) {
     std::vector<GraphPtr> v;
     for (int i = 0; i < n; i++)
@@ -130,19 +120,19 @@ ccx_gumbel_params Params(int sims, int considered, float gumbel) {
 }
 
 TEST(GumbelCuda, UniformPriorSameAsCpu) {
-    REQUIRE_DEVICE();
+    REQUIRE_CUDA_DEVICE("gumbel parity");
     PlayBoth(false, Params(64, 16, 1.0f), 5, 4, 9);
 }
 
 TEST(GumbelCuda, HostEvaluatorSameAsCpu) {
-    REQUIRE_DEVICE();
+    REQUIRE_CUDA_DEVICE("gumbel parity");
     ccx_gumbel_params p = Params(48, 4, 1.0f);
     p.reward_scale = 0.125f;
     PlayBoth(true, p, 6, 5, 12);
 }
 
 TEST(GumbelCuda, NoRescaleNoNoiseSameAsCpu) {
-    REQUIRE_DEVICE();
+    REQUIRE_CUDA_DEVICE("gumbel parity");
     ccx_gumbel_params p = Params(40, 2, 0.0f);
     p.rescale_values = 0;
     p.reward_scale = 0.03f;
@@ -151,7 +141,7 @@ TEST(GumbelCuda, NoRescaleNoNoiseSameAsCpu) {
 
 // Larger batch and n_pad 64 (two legal words per node).
 TEST(GumbelCuda, WideGraphsSameAsCpu) {
-    REQUIRE_DEVICE();
+    REQUIRE_CUDA_DEVICE("gumbel parity");
     std::vector<GraphPtr> gs;
     gs.push_back(gen_graph(4, 40, 3, 5));
     gs.push_back(gen_graph(3, 20, 2, 6));
@@ -177,7 +167,7 @@ TEST(GumbelCuda, WideGraphsSameAsCpu) {
 // distributions over the legal slots (the cpu network differs in rounding,
 // so no exact comparison here).
 TEST(GumbelCuda, NetworkEvaluatorRuns) {
-    REQUIRE_DEVICE();
+    REQUIRE_CUDA_DEVICE("gumbel parity");
     auto gs = Graphs(3, 6, 9, 23);
     auto graphs = Raw(gs);
     const int B = 3;
@@ -186,7 +176,7 @@ TEST(GumbelCuda, NetworkEvaluatorRuns) {
     const int N = gpu.L().n_pad;
     ccx_nn_config c = tiny_net_config(N);
     ccx_error err;
-    ccx_nn *nn = ccx_nn_create(&c, CCX_NN_BACKEND_CUDA, B, 3, 0, &err);
+    ccx_nn *nn = ccx_nn_create(&c, CCX_BACKEND_CUDA, B, 3, 0, &err);
     ASSERT_NE(nn, nullptr) << err.msg;
     {
         GumbelPtr g(CCX_BACKEND_CUDA, graphs, B, Params(16, 4, 1.0f), ccx_gumbel_nn_evaluator(nn));

@@ -74,9 +74,9 @@ struct Nets {
 // head parameters are not at their trivial initial values.
 void make(Nets &n, const ccx_nn_config &c, int max_batch, int tf32) {
     ccx_error err;
-    n.cpu = ccx_nn_create(&c, CCX_NN_BACKEND_CPU, max_batch, 9, 0, &err);
+    n.cpu = ccx_nn_create(&c, CCX_BACKEND_CPU, max_batch, 9, 0, &err);
     ASSERT_NE(n.cpu, nullptr) << err.msg;
-    n.gpu = ccx_nn_create(&c, CCX_NN_BACKEND_CUDA, max_batch, 9, tf32, &err);
+    n.gpu = ccx_nn_create(&c, CCX_BACKEND_CUDA, max_batch, 9, tf32, &err);
     ASSERT_NE(n.gpu, nullptr) << err.msg;
     size_t P = ccx_nn_layout_of(n.cpu)->n_params;
     std::vector<float> p(P);
@@ -227,7 +227,7 @@ TEST(NnCuda, BadCallsAreRefused) {
     REQUIRE_GPU();
     ccx_nn_config c = gpu_config(32);
     ccx_error err;
-    ccx_nn *nn = ccx_nn_create(&c, CCX_NN_BACKEND_CUDA, 2, 1, 0, &err);
+    ccx_nn *nn = ccx_nn_create(&c, CCX_BACKEND_CUDA, 2, 1, 0, &err);
     ASSERT_NE(nn, nullptr) << err.msg;
     EXPECT_EQ(ccx_nn_backward(nn, nullptr, nullptr, &err), -1);
     nnref::Obs o = nnref::random_obs(c, 3, 32, {30}, 8);
@@ -242,7 +242,7 @@ TEST(NnCuda, UnavailableWithoutDeviceSaysSo) {
     if (ccx_cuda_device_info(dev, sizeof dev) > 0) GTEST_SKIP() << "a device answers";
     ccx_nn_config c = gpu_config(32);
     ccx_error err;
-    ccx_nn *nn = ccx_nn_create(&c, CCX_NN_BACKEND_CUDA, 2, 1, 0, &err);
+    ccx_nn *nn = ccx_nn_create(&c, CCX_BACKEND_CUDA, 2, 1, 0, &err);
     EXPECT_EQ(nn, nullptr);
     EXPECT_NE(std::string(err.msg), "");
     ccx_nn_free(nn);

@@ -21,6 +21,7 @@ extern "C" {
 #include "game/game.h"
 #include "io/order_file.h"
 #include "lang/gen.h"
+#include "nn/checkpoint.h"
 #include "search/search.h"
 #include "train/run.h"
 #include "train/trainer.h"
@@ -189,26 +190,79 @@ TEST(Ppo, RunsWithTheSameSeedAreIdentical) {
     for (int r = 0; r < 6; r++) EXPECT_FLOAT_EQ(m.at(r, "lr"), 3.0e-3f * (1.0f - r / 6.0f)) << r;
 }
 
+// A fake clock for the trainer (ccx_train_options.clock): every read
+// advances it by one second, so how far a run gets under a seconds budget
+// depends only on how often the trainer looks at the clock, not on speed.
+struct FakeClock {
+    long reads = 0;
+    static double Read(void *ctx) { return (double)++static_cast<FakeClock *>(ctx)->reads; }
+};
+
+// `ccx train` (quiet) on the fake clock; returns the exit status.
+int TrainOnClock(const std::string &config, const std::vector<std::string> &sets, FakeClock *clock) {
+    std::vector<const char *> s;
+    for (const auto &x : sets) s.push_back(x.c_str());
+    ccx_train_options o{};
+    o.config_path = config.c_str();
+    o.n_sets = (int)s.size();
+    o.sets = s.data();
+    o.quiet = 1;
+    o.clock = FakeClock::Read;
+    o.clock_ctx = clock;
+    return ccx_train_main(&o);
+}
+
+// AdamW steps taken by a run: the step of its last checkpoint.
+long AdamwSteps(const std::string &run_dir) {
+    ccx_nn_checkpoint ck;
+    ccx_error err;
+    std::string path = run_dir + "/checkpoints/latest.safetensors";
+    EXPECT_EQ(ccx_nn_checkpoint_load(path.c_str(), nullptr, &ck, &err), 0) << path << ": " << err.msg;
+    long step = ck.step;
+    ccx_nn_checkpoint_free(&ck);
+    return step;
+}
+
 // A seconds budget stops the run inside an update (between rollout steps or
-// learning minibatches), not after it: with a budget of 40% of one update's
-// time the run ends well before one whole update would have.
+// learning minibatches), not after it. On the fake clock: one whole update
+// takes R reads (seconds); a budget of R/2 seconds ends the run in that
+// update's learning phase (the rollout polls the clock once per step, the
+// learning once per replayed step of every minibatch), so the update counts
+// (one metrics row, all of its env steps) with fewer AdamW steps than a
+// whole update; a budget of 6 seconds drops the first update in its rollout
+// (no metrics row, no AdamW step).
 TEST(Ppo, SecondsBudgetStopsInsideAnUpdate) {
     TinySetup t("ppo_budget", 1);
-    std::vector<std::string> big = {"env.n_envs=512", "ppo.minibatches=8"};
-    auto timed = [&](std::vector<std::string> sets) {
+    std::vector<std::string> big = {"env.n_envs=64", "ppo.minibatches=8"};
+    auto run = [&](std::vector<std::string> sets, FakeClock *clock) {
         sets.insert(sets.end(), big.begin(), big.end());
-        double t0 = ccx_now_s();
-        EXPECT_EQ(Train(t.cfg, sets), 0);
-        return ccx_now_s() - t0;
+        EXPECT_EQ(TrainOnClock(t.cfg, sets, clock), 0);
     };
-    double whole = timed({"run.name=whole"});
+    FakeClock whole;
+    run({"run.name=whole", "budget.seconds=1e9"}, &whole);
+    long whole_steps = AdamwSteps(t.dir + "/runs/whole");
+    EXPECT_EQ(whole_steps, 4 * 8);  // epochs x minibatches
+    Table w(t.metrics("whole"));
+    ASSERT_EQ(w.t.n_rows, 1);
+    ASSERT_GT(whole.reads, 100);
+
     char budget[64];
-    snprintf(budget, sizeof budget, "budget.seconds=%.3f", 0.4 * whole);
-    double cut = timed({"run.name=cut", "budget.updates=0", budget});
-    EXPECT_LT(cut, 0.8 * whole) << "one update took " << whole << " s";
-    printf("one update: %.2f s; budget of %.2f s: %.2f s\n", whole, 0.4 * whole, cut);
+    snprintf(budget, sizeof budget, "budget.seconds=%ld", whole.reads / 2);
+    FakeClock half;
+    run({"run.name=cut", "budget.updates=0", budget}, &half);
     Table m(t.metrics("cut"));
-    EXPECT_LE(m.t.n_rows, 1);
+    ASSERT_EQ(m.t.n_rows, 1);  // a cut update counts
+    EXPECT_EQ(m.at(0, "env_steps"), w.at(0, "env_steps"));
+    long cut_steps = AdamwSteps(t.dir + "/runs/cut");
+    EXPECT_GT(cut_steps, 0);
+    EXPECT_LT(cut_steps, whole_steps);
+    EXPECT_LT(half.reads, whole.reads);
+
+    FakeClock early;
+    run({"run.name=drop", "budget.updates=0", "budget.seconds=6"}, &early);
+    Table d(t.metrics("drop"));
+    EXPECT_EQ(d.t.n_rows, 0);  // a dropped update does not count
+    EXPECT_EQ(AdamwSteps(t.dir + "/runs/drop"), 0);
 }
 
 // SIGINT -> checkpoint -> --resume is checked end to end in tests/cli_train.sh.

@@ -14,7 +14,19 @@ extern "C" {
 #include "game/game.h"
 #include "graph/graph.h"
 #include "lang/task.h"
+#include "util/cuda_info.h"
 }
+
+// A CUDA device answers here (never on a machine without one, nor in a build
+// without CUDA); the GPU parity suites skip without one.
+inline bool cuda_device_answers() {
+    char buf[256];
+    return ccx_cuda_device_info(buf, sizeof buf) > 0;
+}
+#define REQUIRE_CUDA_DEVICE(what)                                                      \
+    do {                                                                               \
+        if (!cuda_device_answers()) GTEST_SKIP() << "no CUDA device answers; " what " not run"; \
+    } while (0)
 
 struct GraphDeleter {
     void operator()(ccx_graph *g) const { ccx_graph_free(g); }

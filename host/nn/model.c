@@ -10,10 +10,13 @@
 #include "graph/ops.h"
 #include "util/rng.h"
 
+_Static_assert(CCX_NN_PADDING_FEATURE == CCX_OBS_F_KIND + CCX_KIND_PADDING,
+               "the network's padding feature is env.h's padding one-hot");
+
 ccx_nn_config ccx_nn_config_default(void) {
     ccx_nn_config c;
     c.n_features = CCX_OBS_FEATURES;
-    c.op_feature = 9;
+    c.op_feature = CCX_OBS_F_OP;
     /* codes 0 (inputs, padding) and 1 + op for the ops before copy: a copy
      * vertex (always an output, never an action) gets the all-zero code, and
      * checkpoints made before copy existed keep their width */

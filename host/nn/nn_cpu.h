@@ -152,18 +152,6 @@ void ccx_nn_adamw_update(float *params, const float *grads, float *m, float *v,
  * (may be NULL) gets the gradient norm before clipping. */
 int ccx_nn_cpu_adamw_step(ccx_nn_cpu *nn, const ccx_nn_adamw *hp, float *norm_out, ccx_error *err);
 
-/* ----------------------------------------------------------- loss helper */
-/* Masked log-softmax of one row of n logits: logp[i] = log p_i for legal i,
- * and CCX_NN_MASKED_LOGIT where !legal (p_i = 0 exactly). Returns the
- * number of legal entries (0: all logp masked). */
-int ccx_nn_masked_log_softmax(float *logp, const float *logits, const uint8_t *legal, int n);
-/* Cross-entropy -sum_i target_i log p_i over legal i for a batch of rows
- * [B,N] (target rows are probability vectors over the legal entries).
- * Writes dlogits [B,N] = p - target on legal entries and 0 on the rest
- * (may be NULL) and returns the summed loss. */
-double ccx_nn_softmax_xent(float *dlogits, const float *logits, const float *target,
-                           const uint8_t *legal, int B, int N);
-
 #ifdef __cplusplus
 }
 #endif

@@ -212,22 +212,3 @@ int ccx_rl_gather(ccx_rl *rl, void *dst, const void *src, const int32_t *idx, in
     return ccx_error_set(err, "%s: built without CUDA", op);
 #endif
 }
-
-int ccx_rl_select_i32(ccx_rl *rl, int32_t *dst, const int32_t *src, const uint8_t *valid,
-                      int32_t fill, int n, ccx_error *err) {
-    const char *op = "select_i32";
-    if (!rl) return ccx_error_set(err, "%s: rl is NULL", op);
-    if (n < 0) return ccx_error_set(err, "%s: negative count %d", op, n);
-    if (n == 0) return 0;
-    NEED(dst, op, "dst");
-    NEED(src, op, "src");
-    if (rl->backend == CCX_BACKEND_CPU) {
-        ccx_rl_cpu_select_i32(dst, src, valid, fill, n);
-        return 0;
-    }
-#ifdef CCX_HAVE_CUDA
-    return ccx_rl_cuda_select_i32(rl->cuda, dst, src, valid, fill, n, err);
-#else
-    return ccx_error_set(err, "%s: built without CUDA", op);
-#endif
-}

@@ -116,10 +116,6 @@ int ccx_rl_az_loss(ccx_rl *rl, const float *logits, const float *values, int n, 
  * idx lives in backend memory. */
 int ccx_rl_gather(ccx_rl *rl, void *dst, const void *src, const int32_t *idx, int n,
                   size_t row_bytes, ccx_error *err);
-/* dst[i] = valid[i] ? src[i] : fill  (int32, e.g. actions with CCX_ENV_SKIP for
- * rows whose episode is over); valid may be NULL (= all). */
-int ccx_rl_select_i32(ccx_rl *rl, int32_t *dst, const int32_t *src, const uint8_t *valid,
-                      int32_t fill, int n, ccx_error *err);
 
 #ifdef __cplusplus
 }

@@ -234,8 +234,3 @@ void ccx_rl_cpu_gather(void *dst, const void *src, const int32_t *idx, int n, si
         memcpy((char *)dst + (size_t)i * row_bytes,
                (const char *)src + (size_t)idx[i] * row_bytes, row_bytes);
 }
-
-void ccx_rl_cpu_select_i32(int32_t *dst, const int32_t *src, const uint8_t *valid, int32_t fill,
-                           int n) {
-    for (int i = 0; i < n; i++) dst[i] = (!valid || valid[i]) ? src[i] : fill;
-}

@@ -28,7 +28,11 @@ enum { N_METRIC_COLS = CCX_METRICS_N_COMMON + CCX_METRICS_N_PER_TASK * CCX_CONFI
 
 /* ------------------------------------------------------------ helpers -- */
 
-double ccx_trainer_wall(const ccx_trainer *t) { return t->wall_s + (ccx_now_s() - t->t0); }
+static double trainer_now(const ccx_trainer *t) {
+    return t->clock ? t->clock(t->clock_ctx) : ccx_now_s();
+}
+
+double ccx_trainer_wall(const ccx_trainer *t) { return t->wall_s + (trainer_now(t) - t->t0); }
 
 double ccx_trainer_schedule_fraction(const ccx_trainer *t) {
     const ccx_train_config *c = &t->cfg;
@@ -418,7 +422,7 @@ static int setup_compute(ccx_trainer *t, ccx_error *err) {
     if (1 + t->cfg.eval_samples > t->nn_max_batch) t->nn_max_batch = 1 + t->cfg.eval_samples;
     if (t->cfg.az_batch_size > t->nn_max_batch && strcmp(t->cfg.algo, "alphazero") == 0)
         t->nn_max_batch = t->cfg.az_batch_size;
-    t->nn = ccx_nn_create(&t->nn_cfg, (ccx_nn_backend)t->backend, t->nn_max_batch, t->cfg.seed,
+    t->nn = ccx_nn_create(&t->nn_cfg, t->backend, t->nn_max_batch, t->cfg.seed,
                           t->cfg.tf32, err);
     if (!t->nn) return -1;
     t->rl = ccx_rl_create(t->env, t->nn_max_batch, t->n_pad, err);
@@ -515,6 +519,8 @@ int ccx_train_main(const ccx_train_options *opt) {
         return 1;
     }
     t->quiet = opt->quiet;
+    t->clock = opt->clock;
+    t->clock_ctx = opt->clock_ctx;
 
     /* ---- config: file (or the run's config.yaml), overrides, checks */
     ccx_train_config_default(&t->cfg);
@@ -600,8 +606,8 @@ int ccx_train_main(const ccx_train_options *opt) {
     /* ---- the loop */
     ccx_signals_install();
     progress = ccx_progress_create(stderr, 10.0);
-    t->t0 = ccx_now_s();
-    double last_ckpt = ccx_now_s(), last_rate_t = ccx_now_s();
+    t->t0 = trainer_now(t);
+    double last_ckpt = t->t0, last_rate_t = t->t0;
     long last_rate_steps = t->env_steps;
     int interrupted = 0;
     while (!budget_spent(t)) {
@@ -631,7 +637,7 @@ int ccx_train_main(const ccx_train_options *opt) {
         if (eval_now && evaluate(t, &err)) goto fail;
         if (write_best_orders(t, &err)) goto fail;
 
-        double now = ccx_now_s();
+        double now = trainer_now(t);
         double rate = (double)(t->env_steps - last_rate_steps) / fmax(now - last_rate_t, 1e-9);
         last_rate_steps = t->env_steps;
         last_rate_t = now;
@@ -667,10 +673,10 @@ int ccx_train_main(const ccx_train_options *opt) {
             ccx_progress_update(progress, ccx_trainer_budget_fraction(t), rate, line);
         }
         int ckpt_due = (t->cfg.ckpt_every > 0 && t->update % t->cfg.ckpt_every == 0) ||
-                       (t->cfg.ckpt_seconds > 0 && ccx_now_s() - last_ckpt >= t->cfg.ckpt_seconds);
+                       (t->cfg.ckpt_seconds > 0 && trainer_now(t) - last_ckpt >= t->cfg.ckpt_seconds);
         if (ckpt_due) {
             if (save_checkpoint(t, algo, state, &err)) goto fail;
-            last_ckpt = ccx_now_s();
+            last_ckpt = trainer_now(t);
         }
     }
 

@@ -104,7 +104,12 @@ struct ccx_trainer {
     long update;                /* updates completed */
     long env_steps;
     double wall_s;              /* training wall time before this process + */
-    double t0;                  /* ccx_now_s() when this process started the loop */
+    double t0;                  /* the clock when this process started the loop */
+    /* The trainer's clock (t0, ccx_trainer_wall: wall_s, the seconds budget,
+     * checkpoint seconds, the rate): NULL = ccx_now_s; tests pass a fake one
+     * through ccx_train_options. */
+    double (*clock)(void *ctx);
+    void *clock_ctx;
     int quiet;
 };
 
@@ -172,6 +177,8 @@ typedef struct {
     const char *backend;        /* NULL: the config's run.backend */
     int quiet;                  /* no progress line */
     int silent;                 /* also nothing on stdout and no plot (ccx bench train) */
+    double (*clock)(void *ctx); /* NULL (ccx_now_s) but in tests: the trainer's clock */
+    void *clock_ctx;
 } ccx_train_options;
 
 /* The whole `ccx train`: returns a CLI exit status (0 done, 1 runtime
