@@ -40,7 +40,9 @@ static void usage(FILE *out) {
     for (int i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-12s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
     fprintf(out,
-            "\nTASK is a .ccx file or a task name from configs/tasks (e.g. RoeFlux_1d).\n"
+            "\nTASK is a task file (.ccx), a graph file (.json: ccx's, AlphaGrad's or one\n"
+            "written by scripts/jax_export.py) or a task name from configs/tasks\n"
+            "(e.g. RoeFlux_1d: NAME.ccx or NAME.graph.json, looked up in $CCX_TASKS first).\n"
             "Exit status: 0 success, 1 runtime failure, 2 bad input.\n");
 }
 

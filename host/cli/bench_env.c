@@ -28,7 +28,7 @@ static void usage(FILE *out) {
             "                     [--mode step|random|orders|all] [--seconds S] [--threads N]\n"
             "                     [--seed N] [--out FILE]\n\n"
             "Eliminations per second of B batched environments playing TASK.\n\n"
-            "  --task TASK     a .ccx file or a name from configs/tasks/ (required)\n"
+            "  --task TASK     a task or graph file, or a name from configs/tasks/ (required)\n"
             "  --backend B     cpu, cuda, or auto (cuda iff a device answers; default auto)\n"
             "  --batch B       environments (1 .. 1048576, default 4096)\n"
             "  --sweep         B = 256, 1024, 4096, 16384, 65536 instead of --batch\n"
@@ -310,8 +310,7 @@ int ccx_bench_env(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            if (optopt) return ccx_cli_usage_error("bench env", "option '%s' needs a value", argv[optind - 1]);
-            return ccx_cli_usage_error("bench env", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("bench env", ch, argv, "h", opts);
         }
     }
     if (optind != argc)

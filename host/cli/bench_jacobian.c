@@ -255,8 +255,7 @@ int ccx_bench_jacobian(int argc, char **argv) {
         case 'k': keep = 1; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            if (optopt) return ccx_cli_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
-            return ccx_cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("bench", c, argv, "h", opts);
         }
     }
     if (0) {

@@ -6,8 +6,7 @@
  * vertices: forward, and forward + backward (zero_grad, backward of a
  * random dlogits/dvalue), in samples/s and achieved TFLOP/s. Observations
  * sit in the backend's memory before timing (no host<->device copies are
- * timed); every iteration ends with a device synchronisation (cuda), as in
- * scripts/bench_nn_torch.py. FLOPs are counted analytically by
+ * timed); every iteration ends with a device synchronisation (cuda). FLOPs are counted analytically by
  * ccx_nn_flops (model.h): matrix products only, 2 per multiply-add, at N
  * slots per graph. */
 #include <cblas.h>
@@ -125,20 +124,19 @@ int ccx_bench_nn(int argc, char **argv) {
         case 'S': save_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            if (optopt) return ccx_cli_usage_error("bench", "option '--%s' needs a value", argv[optind - 1] + 2);
-            return ccx_cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("bench", ch, argv, "h", opts);
         }
     }
     if (optind != argc) return ccx_cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
     ccx_error err;
-    ccx_nn_backend be;
-    int was_auto = 0;
-    if (ccx_nn_backend_parse(backend_arg, &be, &was_auto, &err))
+    ccx_backend be;
+    char note[320];
+    if (ccx_backend_parse(backend_arg, &be, note, sizeof note, &err))
         return ccx_cli_usage_error("bench", "%s", err.msg);
     char dev[256] = "";
-    if (be == CCX_NN_BACKEND_CUDA) ccx_cuda_device_info(dev, sizeof dev);
+    if (be == CCX_BACKEND_CUDA) ccx_cuda_device_info(dev, sizeof dev);
     else snprintf(dev, sizeof dev, "cpu, OpenBLAS %d threads", openblas_get_num_threads());
-    if (was_auto) fprintf(stderr, "ccx bench: backend auto: %s (%s)\n", ccx_nn_backend_name(be), dev);
+    if (note[0]) fprintf(stderr, "ccx bench: %s\n", note);
 
     ccx_nn_config cfg = ccx_nn_config_default();
     cfg.n_pad = (int)n;
@@ -172,21 +170,22 @@ int ccx_bench_nn(int argc, char **argv) {
     for (int b = 0; b < B; b++)
         for (int i = 0; i < N; i++) {
             float *f = features + ((size_t)b * N + i) * F;
-            f[2] = 1.0f; /* intermediate */
+            f[CCX_OBS_F_KIND + CCX_KIND_INTERMEDIATE] = 1.0f;
             for (int j = i + 1; j < N; j++)
                 if (ccx_rng_unit(&rng) < 3.0 / N) adj[((size_t)b * N + i) * N + j] = 1;
-            f[5] = (float)ccx_rng_below(&rng, 4) * CCX_OBS_DEGREE_SCALE;
-            f[6] = (float)ccx_rng_below(&rng, 4) * CCX_OBS_DEGREE_SCALE;
-            f[7] = f[5] * f[6] * 16.0f * 16.0f * CCX_OBS_MARKOWITZ_SCALE;
-            f[8] = (float)(i + 1) / (float)N;
-            f[9] = (float)(1 + ccx_rng_below(&rng, (uint64_t)cfg.n_op_codes - 1));
+            f[CCX_OBS_F_IN_DEGREE] = (float)ccx_rng_below(&rng, 4) * CCX_OBS_DEGREE_SCALE;
+            f[CCX_OBS_F_OUT_DEGREE] = (float)ccx_rng_below(&rng, 4) * CCX_OBS_DEGREE_SCALE;
+            f[CCX_OBS_F_MARKOWITZ] = f[CCX_OBS_F_IN_DEGREE] * f[CCX_OBS_F_OUT_DEGREE] * 16.0f *
+                                     16.0f * CCX_OBS_MARKOWITZ_SCALE;
+            f[CCX_OBS_F_VERTEX] = (float)(i + 1) / (float)N;
+            f[CCX_OBS_F_OP] = (float)(1 + ccx_rng_below(&rng, (uint64_t)cfg.n_op_codes - 1));
             legal[(size_t)b * N + i] = ccx_rng_unit(&rng) < 0.7;
         }
     for (size_t i = 0; i < R; i++) dl[i] = (float)(ccx_rng_unit(&rng) - 0.5);
     for (int b = 0; b < B; b++) dv[b] = (float)(ccx_rng_unit(&rng) - 0.5);
 
     bench_ctx ctx = {nn, {B, N, features, adj, NULL, legal}, dl, dv};
-    if (be == CCX_NN_BACKEND_CUDA) {
+    if (be == CCX_BACKEND_CUDA) {
         if (ccx_nn_cuda_malloc(&d_features, R * F * sizeof(float), &err) ||
             ccx_nn_cuda_malloc(&d_adj, R * N, &err) || ccx_nn_cuda_malloc(&d_legal, R, &err) ||
             ccx_nn_cuda_malloc(&d_dl, R * sizeof(float), &err) ||
@@ -218,8 +217,8 @@ int ccx_bench_nn(int argc, char **argv) {
              "bench nn  backend=%s device=\"%s\" batch=%d vertices=%d dim=%d layers=%d heads=%d mlp=%d "
              "params=%zu tf32=%s gflop/sample fwd=%.4g fwd+bwd=%.4g | forward: %.4g samples/s %.4g TFLOP/s | "
              "forward+backward: %.4g samples/s %.4g TFLOP/s",
-             ccx_nn_backend_name(be), dev, B, N, cfg.dim, cfg.n_layers, cfg.n_heads, cfg.mlp_dim,
-             ccx_nn_layout_of(nn)->n_params, be == CCX_NN_BACKEND_CUDA ? (tf32 ? "on" : "off") : "n/a",
+             ccx_backend_name(be), dev, B, N, cfg.dim, cfg.n_layers, cfg.n_heads, cfg.mlp_dim,
+             ccx_nn_layout_of(nn)->n_params, be == CCX_BACKEND_CUDA ? (tf32 ? "on" : "off") : "n/a",
              flop_fwd / 1e9, flop_fb / 1e9, fwd_per_s * B, fwd_per_s * B * flop_fwd / 1e12, fb_per_s * B,
              fb_per_s * B * flop_fb / 1e12);
     printf("%s\n", line);

@@ -55,8 +55,7 @@ int ccx_bench_train(int argc, char **argv) {
         case 'h': usage(stdout); free(sets); return CCX_EXIT_OK;
         default:
             free(sets);
-            if (optopt) return ccx_cli_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
-            return ccx_cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("bench", c, argv, "h", opts);
         }
     }
     if (optind != argc - 1) {
@@ -79,7 +78,7 @@ int ccx_bench_train(int argc, char **argv) {
     snprintf(fixed[7], sizeof fixed[7], "checkpoint.seconds=0");
     snprintf(fixed[8], sizeof fixed[8], "eval.samples=0");
     for (int i = 0; i < FIXED; i++) sets[n_sets++] = fixed[i];
-    ccx_train_options opt = {argv[optind], NULL, n_sets, sets, backend, 1, 1};
+    ccx_train_options opt = {argv[optind], NULL, n_sets, sets, backend, 1, 1, NULL, NULL};
     int train_rc = ccx_train_main(&opt);
     char metrics[1300];
     snprintf(metrics, sizeof metrics, "%s/bench/metrics.csv", tmpl);

@@ -1,6 +1,8 @@
 /* Helpers shared by the subcommands. */
 #include "cli/cli.h"
 
+#include <getopt.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -26,6 +28,19 @@ int ccx_cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_end(ap);
     fprintf(stderr, "ccx %s: error: %s\n(run 'ccx %s --help' for usage)\n", cmd, msg, cmd);
     return CCX_EXIT_USAGE;
+}
+
+int ccx_cli_option_error(const char *cmd, int c, char *const argv[], const char *shortopts,
+                         const struct option *longopts) {
+    /* getopt sets optopt to the option's character (or a long option's val)
+     * both when the option is unknown and when its value is missing; only a
+     * known one can be missing a value */
+    int known = c == ':';
+    if (!known && optopt > 0 && optopt < 256 && optopt != ':') known = strchr(shortopts, optopt) != NULL;
+    for (const struct option *o = longopts; !known && o && o->name; o++) known = optopt && o->val == optopt;
+    const char *arg = argv[optind - 1];
+    if (known) return ccx_cli_usage_error(cmd, "option '%s' needs a value", arg);
+    return ccx_cli_usage_error(cmd, "unknown option '%s'", arg);
 }
 
 ccx_graph *ccx_cli_load_task(const char *arg) {

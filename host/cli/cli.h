@@ -23,6 +23,13 @@ void ccx_cli_print_error(const ccx_error *err);
  * returns CCX_EXIT_USAGE. */
 int ccx_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The usage error for what getopt_long returned as `c` ('?' or ':', with
+ * opterr = 0) for argv[optind - 1]: "option 'X' needs a value" for an option
+ * of shortopts/longopts given without its value, else "unknown option 'X'".
+ * Returns CCX_EXIT_USAGE. */
+struct option;
+int ccx_cli_option_error(const char *cmd, int c, char *const argv[], const char *shortopts,
+                         const struct option *longopts);
 /* Resolve and load a task argument (path or name); prints the error and
  * returns NULL on failure. */
 ccx_graph *ccx_cli_load_task(const char *arg);

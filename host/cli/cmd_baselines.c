@@ -14,8 +14,8 @@ static void usage(FILE *out) {
             "  forward     vertices in increasing number (forward mode)\n"
             "  reverse     vertices in decreasing number (reverse mode)\n"
             "  markowitz   minimal Markowitz; on tensor graphs AlphaGrad's version of it,\n"
-            "              a tensor-blind degree heuristic (TENSOR_MODEL.md 4)\n"
-            "  greedy      the vertex cheapest to eliminate now under the real cost model\n"
+            "              a tensor-blind degree heuristic (docs/tensor_model.md section 4)\n"
+            "  greedy      the vertex cheapest to eliminate now under AlphaGrad's cost model\n"
             "              first (the tensor-aware greedy; = markowitz on scalar graphs)\n\n"
             "  --json       print a JSON array instead\n"
             "  -h, --help   this help\n");
@@ -31,7 +31,7 @@ int ccx_cmd_baselines(int argc, char **argv) {
         switch (c) {
         case 'j': json = 1; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
-        default: return ccx_cli_usage_error("baselines", "unknown option '%s'", argv[optind - 1]);
+        default: return ccx_cli_option_error("baselines", c, argv, "h", opts);
         }
     }
     int n = argc - optind;

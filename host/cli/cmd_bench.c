@@ -50,8 +50,7 @@ static int bench_game(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            if (optopt) return ccx_cli_usage_error("bench", "option '--%s' needs a value", argv[optind - 1] + 2);
-            return ccx_cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("bench", c, argv, "h", opts);
         }
     }
     if (optind >= argc) return ccx_cli_usage_error("bench", "expected at least one TASK");

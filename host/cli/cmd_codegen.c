@@ -124,8 +124,7 @@ int ccx_cmd_codegen(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            if (optopt) return ccx_cli_usage_error("codegen", "option '%s' needs a value", argv[optind - 1]);
-            return ccx_cli_usage_error("codegen", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("codegen", c, argv, "ho:", opts);
         }
     }
     if (optind != argc - 1)

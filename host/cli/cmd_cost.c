@@ -46,10 +46,8 @@ int ccx_cmd_cost(int argc, char **argv) {
         case 'j': json = 1; break;
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
-        case ':': return ccx_cli_usage_error("cost", "option '%s' needs a value", argv[optind - 1]);
         default:
-            if (optopt) return ccx_cli_usage_error("cost", "option '-%c' needs a value", optopt);
-            return ccx_cli_usage_error("cost", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("cost", c, argv, "ho:", opts);
         }
     }
     if (optind != argc - 1)

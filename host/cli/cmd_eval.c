@@ -19,7 +19,7 @@ static void usage(FILE *out) {
             "greedy rollout (the most probable vertex at every step) and K sampled\n"
             "rollouts, and print their costs beside the forward, reverse and Markowitz\n"
             "costs and AlphaGrad's published figures.\n\n"
-            "  --task TASK     task file or name (required)\n"
+            "  --task TASK     task or graph file, or a task name (required)\n"
             "  --samples K     sampled rollouts (default 64; 0 = greedy only)\n"
             "  --seed S        seed of the sampled rollouts (default 0)\n"
             "  --backend B     auto (default), cpu or cuda\n"
@@ -54,8 +54,7 @@ int ccx_cmd_eval(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            if (optopt) return ccx_cli_usage_error("eval", "option '%s' needs a value", argv[optind - 1]);
-            return ccx_cli_usage_error("eval", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("eval", c, argv, "ho:", opts);
         }
     }
     if (optind != argc - 1)
@@ -88,7 +87,7 @@ int ccx_cmd_eval(int argc, char **argv) {
     ccx_nn_config cfg = ck.cfg;
     int nodes = g->n_inputs + g->n_vertices, need = (nodes + 31) / 32 * 32;
     if (cfg.n_pad < need) cfg.n_pad = need;
-    nn = ccx_nn_create(&cfg, (ccx_nn_backend)backend, (int)samples + 1, 0, 1, &err);
+    nn = ccx_nn_create(&cfg, backend, (int)samples + 1, 0, 1, &err);
     if (!nn || ccx_nn_set_state(nn, ck.params, ck.m, ck.v, ck.step, &err)) goto done;
 
     int64_t greedy = -1, best = -1;

@@ -93,8 +93,7 @@ int ccx_cmd_jacobian(int argc, char **argv) {
         case 'j': json = 1; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            if (optopt) return ccx_cli_usage_error("jacobian", "option '%s' needs a value", argv[optind - 1]);
-            return ccx_cli_usage_error("jacobian", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("jacobian", c, argv, "h", opts);
         }
     }
     if (optind != argc - 1)

@@ -30,8 +30,7 @@ int ccx_cmd_plot(int argc, char **argv) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
-        case ':': return ccx_cli_usage_error("plot", "%s needs a value", argv[optind - 1]);
-        default: return ccx_cli_usage_error("plot", "unknown option '%s'", argv[optind - 1]);
+        default: return ccx_cli_option_error("plot", c, argv, ":ho:", opts);
         }
     }
     int n = argc - optind;

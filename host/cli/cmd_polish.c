@@ -46,12 +46,11 @@ int ccx_cmd_polish(int argc, char **argv) {
         case 'r': order_arg = optarg; break;
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
-        case ':': return ccx_cli_usage_error("polish", "option '%s' needs a value", argv[optind - 1]);
         default: {
             int rc = ccx_cli_search_option("polish", c, optarg, &p);
             if (rc == 0) break;
             if (rc > 0) return rc;
-            return ccx_cli_usage_error("polish", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("polish", c, argv, ":ho:", opts);
         }
         }
     }

@@ -22,7 +22,7 @@ static void usage(FILE *out) {
             "reverse and Markowitz costs. With --trees 1 (default) the search has no\n"
             "Gumbel noise and the result is deterministic; with R > 1, R noisy searches\n"
             "play side by side and the cheapest episode wins.\n\n"
-            "  --task TASK        task file or name (required)\n"
+            "  --task TASK        task or graph file, or a task name (required)\n"
             "  --simulations S    simulations per move (default 64)\n"
             "  --considered K     root actions considered (default 16)\n"
             "  --trees R          episodes played at once (default 1)\n"
@@ -66,8 +66,7 @@ int ccx_cmd_search_play(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            if (optopt) return ccx_cli_usage_error("search-play", "option '%s' needs a value", argv[optind - 1]);
-            return ccx_cli_usage_error("search-play", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("search-play", c, argv, "ho:", opts);
         }
     }
     if (optind != argc - 1)
@@ -100,7 +99,7 @@ int ccx_cmd_search_play(int argc, char **argv) {
     }
     ccx_nn_config cfg = ck.cfg;
     if (cfg.n_pad < N) cfg.n_pad = N;
-    nn = ccx_nn_create(&cfg, (ccx_nn_backend)backend, B, 0, 1, &err);
+    nn = ccx_nn_create(&cfg, backend, B, 0, 1, &err);
     if (!nn || ccx_nn_set_state(nn, ck.params, ck.m, ck.v, ck.step, &err)) goto done;
     ccx_baselines base;
     if (ccx_baselines_compute(g, &base, &err)) goto done;

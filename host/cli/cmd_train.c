@@ -25,9 +25,11 @@ static void usage(FILE *out) {
             "  --quiet           no progress line\n"
             "  --help-config     list every config key with its type, default and range\n"
             "  -h, --help        this help\n\n"
-            "Ctrl-C (SIGINT) or SIGTERM: the current update finishes, a checkpoint is written,\n"
-            "and the exit status is 130; --resume continues from there. On the cpu backend a\n"
-            "resumed run reproduces the uninterrupted run's metrics exactly.\n");
+            "Ctrl-C (SIGINT) or SIGTERM: an update still playing its episodes is dropped (one\n"
+            "already learning finishes), the last finished update is checkpointed, and the\n"
+            "exit status is 130; --resume continues from there, replaying the dropped update.\n"
+            "On the cpu backend a resumed run reproduces the uninterrupted run's metrics\n"
+            "exactly.\n");
 }
 
 int ccx_cmd_train(int argc, char **argv) {
@@ -61,9 +63,7 @@ int ccx_cmd_train(int argc, char **argv) {
         case 'h': usage(stdout); free(sets); return CCX_EXIT_OK;
         default:
             free(sets);
-            if (optopt) return ccx_cli_usage_error("train", "option '--%s' needs a value",
-                                                   argv[optind - 1] + 2);
-            return ccx_cli_usage_error("train", "unknown option '%s'", argv[optind - 1]);
+            return ccx_cli_option_error("train", c, argv, "h", opts);
         }
     }
     if (opt.backend && strcmp(opt.backend, "auto") && strcmp(opt.backend, "cpu") &&
