@@ -217,7 +217,7 @@ def profile_top(fn, xb, calls, n=3):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("tasks", nargs="+", help="task names or .ccx files")
+    ap.add_argument("tasks", nargs="+", help="task names, task files (.ccx) or graph files (.json)")
     ap.add_argument("--ccx", help="path to the ccx binary (default: build/ccx or ccx on PATH)")
     ap.add_argument("--orders", default="forward,reverse,markowitz",
                     help="ccx orders to run as jnp code (comma-separated: forward, reverse, "
