@@ -4,6 +4,7 @@
 # results/bench/search_cpu.txt and the best orders results/orders/<task>_{sa,exact}.json.
 # Usage: scripts/bench_search.sh [PATH/TO/ccx] [SECONDS] [THREADS]
 set -uo pipefail
+case "${1:-}" in -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 CCX=${1:-build/ccx}
 SECS=${2:-60}

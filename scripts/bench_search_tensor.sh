@@ -7,6 +7,7 @@
 # results/orders/<task>_sa.json.
 # Usage: scripts/bench_search_tensor.sh [PATH/TO/ccx] [SECONDS] [THREADS]
 set -uo pipefail
+case "${1:-}" in -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 CCX=${1:-build/ccx}
 SECS=${2:-60}

@@ -10,6 +10,7 @@
 # 2-core laptop). The run directory (metrics.csv, plot.png, checkpoints,
 # best_order.json) is under results/runs/.
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CCX_ROOT"
 

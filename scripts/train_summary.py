@@ -2,6 +2,9 @@
 """Markdown table of training runs: python3 scripts/train_summary.py RUNS_DIR (one row per run directory:
 best cost, when reached, when first below every classic baseline, updates, env steps/s)."""
 import csv, json, glob, os, sys
+if len(sys.argv) != 2 or sys.argv[1] in ('-h', '--help'):
+    print(__doc__)
+    sys.exit(0 if sys.argv[1:] in (['-h'], ['--help']) else 2)
 for d in sorted(glob.glob(sys.argv[1]+'/*')):
     if not os.path.isdir(d): continue
     t=json.load(open(d+'/tasks.json'))['tasks'][0]

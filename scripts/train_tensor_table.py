@@ -94,7 +94,9 @@ def table(out, tasks):
 
 if __name__ == '__main__':
     a = sys.argv[1:]
-    if a and a[0] == '--best-order':
+    if a and a[0] in ('-h', '--help'):
+        print(__doc__)
+    elif a and a[0] == '--best-order':
         print(best_order(a[1], a[2]))
     elif a:
         table(a[0], a[1:])
