@@ -114,6 +114,21 @@ expect 0 "valid" "$CCX" cost "$tmp/tiny2.ccx" --order "$("$CCX" export "$tmp/run
 expect 2 "reward.scale" "$CCX" train "$tmp/tiny.yaml" --set run.name=mixaz --set run.algo=alphazero \
     --set "run.tasks=[$tmp/tiny.ccx, $tmp/tiny2.ccx]" --set alphazero.batch_size=32 --set budget.updates=1 --quiet
 
+# a graph of one's own: configs/train/user_cpu.yaml with --task, run from
+# another directory; the run is named after the graph and keeps its
+# absolute path, so export works from anywhere
+"$CCX" graph "$tmp/tiny2.ccx" -o "$tmp/mine.graph.json" >/dev/null 2>&1
+root=$PWD ccx_abs=$(cd "$(dirname "$CCX")" && pwd)/$(basename "$CCX")
+out=$(cd "$tmp" && "$ccx_abs" train "$root/configs/train/user_cpu.yaml" --task mine.graph.json \
+    --set run.out_dir="$tmp/runs" --set run.threads=1 --set budget.seconds=0 --set budget.updates=2 \
+    --quiet 2>&1); status=$?
+check "user_cpu.yaml --task exits 0 ($out)" $status
+check "the run is named after the graph" "$([[ $out == "run directory: $tmp/runs/mine"* ]]; echo $?)"
+check "config.yaml keeps the graph's absolute path" "$(grep -q -- "$tmp/mine.graph.json" "$tmp/runs/mine/config.yaml"; echo $?)"
+expect 0 "valid" "$CCX" cost "$tmp/mine.graph.json" --order "$("$CCX" export "$tmp/runs/mine" --format list)"
+expect 2 "give ccx train --task" "$CCX" train configs/train/user_cpu.yaml --set budget.updates=1
+expect 2 "drop --task" "$CCX" train --resume "$tmp/runs/mine" --task "$tmp/mine.graph.json"
+
 # training throughput benchmark
 expect 0 "env_steps/s=" "$CCX" bench train "$tmp/tiny.yaml" --updates 2 --backend cpu
 expect 2 "--updates must be" "$CCX" bench train "$tmp/tiny.yaml" --updates 1

@@ -83,7 +83,7 @@ TEST(Config, DefaultsValidateOnceTasksAndBudgetSet) {
     ccx_train_config c;
     ccx_train_config_default(&c);
     EXPECT_STREQ(c.name, "");
-    EXPECT_STREQ(c.out_dir, "results/runs");
+    EXPECT_STREQ(c.out_dir, "");  // the source tree's results/runs (ccx_run_default_out_dir)
     EXPECT_EQ(c.n_tasks, 0);
     EXPECT_EQ(c.seed, 0u);
     EXPECT_STREQ(c.backend, "auto");
@@ -468,7 +468,7 @@ TEST(Config, GetAndKeyTable) {
     EXPECT_EQ(get(c, "ppo.clip"), "0.2");
     EXPECT_EQ(get(c, "optim.lr"), "0.0003");
     EXPECT_EQ(get(c, "network.tf32"), "true");
-    EXPECT_EQ(get(c, "run.out_dir"), "results/runs");
+    EXPECT_EQ(get(c, "run.out_dir"), "");
     EXPECT_EQ(get(c, "budget.updates"), "0");
     char buf[16];
     EXPECT_EQ(ccx_train_config_get(&c, "ppo.nope", buf, sizeof buf), -1);

@@ -89,6 +89,14 @@ TEST(RunDir, CreatesUniqueNames) {
     EXPECT_NE(fmt(err).find("file"), std::string::npos) << fmt(err);
 }
 
+// A config that leaves run.out_dir "" writes under the source tree's
+// results/runs, not under the directory the command runs in.
+TEST(RunDir, DefaultOutDirIsTheSourceTreesResultsRuns) {
+    char dir[4096];
+    ccx_run_default_out_dir(dir, sizeof dir);
+    EXPECT_EQ(std::string(dir), std::string(CCX_SOURCE_DIR) + "/results/runs");
+}
+
 TEST(RunMetrics, WriteReadWithMissingValues) {
     TmpDir t;
     std::string path = t.path + "/metrics.csv";

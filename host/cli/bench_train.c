@@ -78,7 +78,8 @@ int ccx_bench_train(int argc, char **argv) {
     snprintf(fixed[7], sizeof fixed[7], "checkpoint.seconds=0");
     snprintf(fixed[8], sizeof fixed[8], "eval.samples=0");
     for (int i = 0; i < FIXED; i++) sets[n_sets++] = fixed[i];
-    ccx_train_options opt = {argv[optind], NULL, n_sets, sets, backend, 1, 1, NULL, NULL};
+    ccx_train_options opt = {.config_path = argv[optind], .n_sets = n_sets, .sets = sets,
+                             .backend = backend, .quiet = 1, .silent = 1};
     int train_rc = ccx_train_main(&opt);
     char metrics[1300];
     snprintf(metrics, sizeof metrics, "%s/bench/metrics.csv", tmpl);

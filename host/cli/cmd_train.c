@@ -1,4 +1,4 @@
-/* ccx train CONFIG.yaml [--set key=value]... [--backend B] [--resume RUN_DIR] */
+/* ccx train CONFIG.yaml [--task T]... [--set key=value]... [--backend B] [--resume RUN_DIR] */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +10,22 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: ccx train CONFIG.yaml [--set KEY=VALUE]... [--backend auto|cpu|cuda] [--quiet]\n"
+            "usage: ccx train CONFIG.yaml [--task T]... [--set KEY=VALUE]... [--backend auto|cpu|cuda]\n"
+            "                             [--quiet]\n"
             "       ccx train --resume RUN_DIR [--set KEY=VALUE]...\n"
             "       ccx train --help-config\n\n"
             "Train an agent (run.algo: ppo) to play the elimination game on the config's\n"
-            "tasks. Writes a run directory (results/runs/NAME by default; its path is the\n"
-            "first line on stdout) with config.yaml, tasks.json, metrics.csv, checkpoints/,\n"
+            "tasks. Writes a run directory (NAME under run.out_dir, by default results/runs\n"
+            "of the ccx source tree wherever ccx runs; its path is the first line on stdout)\n"
+            "with config.yaml, tasks.json, metrics.csv, checkpoints/,\n"
             "best_order.json and plot.png, shows progress on stderr, and prints the best\n"
             "orders beside the forward, reverse and Markowitz costs at the end.\n\n"
+            "  --task T          train on T instead of run.tasks (repeatable: one agent, a mixed\n"
+            "                    batch); a task file, a graph file (e.g. from jax_export.py) or a\n"
+            "                    name; the run is named after the first T unless run.name is set.\n"
+            "                    configs/train/user_cpu.yaml (user_gpu.yaml on a GPU) is sized\n"
+            "                    for a graph of your own: ccx train configs/train/user_cpu.yaml\n"
+            "                    --task my.graph.json\n"
             "  --set KEY=VALUE   override a config key (repeatable), e.g. --set ppo.clip=0.1\n"
             "  --backend B       auto (cuda when a GPU answers), cpu or cuda; overrides run.backend\n"
             "  --resume RUN_DIR  continue a run from its latest checkpoint (its config.yaml is\n"
@@ -34,6 +42,7 @@ static void usage(FILE *out) {
 
 int ccx_cmd_train(int argc, char **argv) {
     static const struct option opts[] = {{"set", required_argument, 0, 's'},
+                                         {"task", required_argument, 0, 't'},
                                          {"backend", required_argument, 0, 'b'},
                                          {"resume", required_argument, 0, 'r'},
                                          {"quiet", no_argument, 0, 'q'},
@@ -42,9 +51,11 @@ int ccx_cmd_train(int argc, char **argv) {
                                          {0, 0, 0, 0}};
     ccx_train_options opt;
     memset(&opt, 0, sizeof opt);
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    /* sets[0..argc) then tasks[0..argc): each is at most argc entries */
+    const char **sets = calloc(2 * (size_t)argc + 1, sizeof *sets);
     if (!sets) return CCX_EXIT_FAILURE;
-    int n_sets = 0, rc;
+    const char **tasks = sets + argc;
+    int n_sets = 0, n_tasks = 0, rc;
     opterr = 0;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
@@ -56,6 +67,7 @@ int ccx_cmd_train(int argc, char **argv) {
             }
             sets[n_sets++] = optarg;
             break;
+        case 't': tasks[n_tasks++] = optarg; break;
         case 'b': opt.backend = optarg; break;
         case 'r': opt.resume_dir = optarg; break;
         case 'q': opt.quiet = 1; break;
@@ -72,6 +84,10 @@ int ccx_cmd_train(int argc, char **argv) {
         return ccx_cli_usage_error("train", "--backend must be auto, cpu or cuda, got '%s'",
                                    opt.backend);
     }
+    if (opt.resume_dir && n_tasks) {
+        free(sets);
+        return ccx_cli_usage_error("train", "--resume continues the run's own tasks; drop --task");
+    }
     if (opt.resume_dir) {
         if (optind != argc) {
             free(sets);
@@ -87,6 +103,8 @@ int ccx_cmd_train(int argc, char **argv) {
     }
     opt.n_sets = n_sets;
     opt.sets = sets;
+    opt.n_tasks = n_tasks;
+    opt.tasks = tasks;
     rc = ccx_train_main(&opt);
     free(sets);
     return rc;

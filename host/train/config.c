@@ -48,7 +48,9 @@ static const key_def KEYS[] = {
     /* run */
     STR_("run.name", name, "\"\"",
          "run directory name under run.out_dir (\"\" = config file's basename; -2, -3... if taken)"),
-    STR_("run.out_dir", out_dir, "results/runs", "directory that holds the run directories"),
+    STR_("run.out_dir", out_dir, "\"\"",
+         "directory that holds the run directories (\"\" = results/runs of the ccx source tree, "
+         "wherever ccx runs; a relative path is taken from the current directory)"),
     {"run.tasks", K_LIST, OFF(tasks), SZ(tasks[0]), "[]", 0, 0, 0, NULL,
      "task file(s) or names from configs/tasks; a list trains on a mixed batch"},
     {"run.seed", K_U64, OFF(seed), 0, "0", 0, 18446744073709551615.0, 0, NULL,
@@ -792,7 +794,7 @@ int ccx_train_config_validate(const ccx_train_config *c, ccx_error *err) {
     }
     if (c->n_tasks < 1)
         return ccx_error_set(err, "run.tasks is empty: name a task (file or a name from configs/tasks) "
-                                  "or a list of them");
+                                  "or a list of them, or give ccx train --task FILE");
     if (c->n_tasks > CCX_CONFIG_MAX_TASKS)
         return ccx_error_set(err, "run.tasks: at most %d tasks, got %d", CCX_CONFIG_MAX_TASKS, c->n_tasks);
     for (int i = 0; i < c->n_tasks; i++) {
@@ -803,7 +805,6 @@ int ccx_train_config_validate(const ccx_train_config *c, ccx_error *err) {
     }
     if (strchr(c->name, '/') || strcmp(c->name, ".") == 0 || strcmp(c->name, "..") == 0)
         return ccx_error_set(err, "run.name '%s' must be a plain directory name (no '/')", c->name);
-    if (!c->out_dir[0]) return ccx_error_set(err, "run.out_dir is empty");
     if (c->budget_updates == 0 && c->budget_env_steps == 0 && c->budget_seconds == 0)
         return ccx_error_set(err, "no budget: set budget.updates, budget.env_steps or budget.seconds "
                                   "(at least one must be non-zero)");

@@ -72,6 +72,11 @@ int ccx_run_write_tasks_json(const char *dir, int n, const ccx_run_task_info *ta
 int ccx_run_read_tasks_json(const char *dir, int max, ccx_run_task_info *tasks, ccx_error *err);
 
 /* ---- run directory ----
+ * The out_dir of a config that leaves run.out_dir "": results/runs of the
+ * source tree ccx was built from (so a run never lands in whatever directory
+ * the command ran in), or ./results/runs when that tree is gone. */
+void ccx_run_default_out_dir(char *out, size_t size);
+/*
  * Create out_dir/name (name "" -> base, the config file's basename without
  * extension; if the directory exists, name-2, name-3, ...) with a
  * checkpoints/ subdirectory. The chosen path goes to dir (size bytes). */

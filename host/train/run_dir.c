@@ -41,6 +41,17 @@ static void clean_base(const char *base, char *out, size_t size) {
     if (!out[0] || strcmp(out, ".") == 0 || strcmp(out, "..") == 0) snprintf(out, size, "run");
 }
 
+void ccx_run_default_out_dir(char *out, size_t size) {
+#ifdef CCX_SOURCE_DIR
+    struct stat st;
+    if (stat(CCX_SOURCE_DIR "/results", &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(out, size, "%s", CCX_SOURCE_DIR "/results/runs");
+        return;
+    }
+#endif
+    snprintf(out, size, "results/runs");
+}
+
 int ccx_run_dir_create(const char *out_dir, const char *name, const char *base, char *dir,
                        size_t size, ccx_error *err) {
     if (!out_dir || !*out_dir) return ccx_error_set(err, "run.out_dir is empty");

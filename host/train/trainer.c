@@ -504,6 +504,27 @@ static const ccx_algo *algo_by_name(const char *name) {
     return NULL;
 }
 
+/* ccx train --task: the tasks named on the command line replace run.tasks.
+ * A file is kept by its absolute path, so the run (which lands under
+ * run.out_dir, not here) resumes and exports from any directory. */
+static int set_tasks(ccx_train_config *c, int n, const char *const *tasks, ccx_error *err) {
+    if (n > CCX_CONFIG_MAX_TASKS)
+        return ccx_error_set(err, "--task: at most %d tasks, got %d", CCX_CONFIG_MAX_TASKS, n);
+    for (int i = 0; i < n; i++) {
+        char *abs = realpath(tasks[i], NULL);
+        const char *keep = abs ? abs : tasks[i]; /* not a file: a task name */
+        if (strlen(keep) >= sizeof c->tasks[i]) {
+            ccx_error_set(err, "--task '%s': longer than %zu characters", keep, sizeof c->tasks[i] - 1);
+            free(abs);
+            return -1;
+        }
+        snprintf(c->tasks[i], sizeof c->tasks[i], "%s", keep);
+        free(abs);
+    }
+    c->n_tasks = n;
+    return 0;
+}
+
 int ccx_train_main(const ccx_train_options *opt) {
     ccx_trainer *t = calloc(1, sizeof *t);
     ccx_error err;
@@ -531,6 +552,8 @@ int ccx_train_main(const ccx_train_options *opt) {
     for (int i = 0; i < opt->n_sets; i++)
         if (ccx_train_config_set(&t->cfg, opt->sets[i], &err)) goto fail;
     if (opt->backend) snprintf(t->cfg.backend, sizeof t->cfg.backend, "%s", opt->backend);
+    if (opt->n_tasks > 0 && set_tasks(&t->cfg, opt->n_tasks, opt->tasks, &err)) goto fail;
+    if (!t->cfg.out_dir[0]) ccx_run_default_out_dir(t->cfg.out_dir, sizeof t->cfg.out_dir);
     if (ccx_train_config_validate(&t->cfg, &err)) goto fail;
     algo = algo_by_name(t->cfg.algo);
     if (!algo) {
@@ -563,8 +586,9 @@ int ccx_train_main(const ccx_train_options *opt) {
         if (load_checkpoint(t, algo, state, &err)) goto fail;
     } else {
         char base[512];
-        snprintf(base, sizeof base, "%s", opt->config_path);
-        char *b = basename(base), *dot = strrchr(b, '.');
+        /* unnamed runs are named after the config, or the task --task gave */
+        snprintf(base, sizeof base, "%s", opt->n_tasks > 0 ? opt->tasks[0] : opt->config_path);
+        char *b = basename(base), *dot = opt->n_tasks > 0 ? strchr(b, '.') : strrchr(b, '.');
         if (dot && dot != b) *dot = 0;
         if (ccx_run_dir_create(t->cfg.out_dir, t->cfg.name, b, t->dir, sizeof t->dir, &err))
             goto fail;

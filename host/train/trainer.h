@@ -175,6 +175,8 @@ typedef struct {
     int n_sets;
     const char *const *sets;    /* "key=value" overrides */
     const char *backend;        /* NULL: the config's run.backend */
+    int n_tasks;                /* > 0: these tasks replace run.tasks (ccx train --task) */
+    const char *const *tasks;
     int quiet;                  /* no progress line */
     int silent;                 /* also nothing on stdout and no plot (ccx bench train) */
     double (*clock)(void *ctx); /* NULL (ccx_now_s) but in tests: the trainer's clock */
