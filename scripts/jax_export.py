@@ -37,7 +37,10 @@ Semantics settled here (the task language does the same):
 Unsupported: primitives without a rule (cumsum, gather, scatter, sort,
 while, scan, cond, ...), equations with several outputs, and arrays of rank
 3 or more; each is an error naming the primitive and the user's file:line
-(exit 2 on the command line), never a wrong graph.
+(exit 2 on the command line), never a wrong graph. So is a function none of
+whose outputs depends differentiably on an input (integer or boolean values
+only, a stop_gradient on every path): its Jacobian is zero, and the error
+names the function's def line.
 
 alphagrad_quirks=True (--alphagrad-quirks) reproduces one more quirk of
 AlphaGrad's builder, for the reference graphs only: every equation whose
@@ -614,6 +617,7 @@ def graph_from_jaxpr(closed, task="f", input_names=None, origin=None, alphagrad_
         outputs.append({"vertex": "v%d" % (node - fl.n_inputs + 1), "name": name})
     if alphagrad_quirks:
         fl.drop_quirk([o["vertex"] for o in outputs])
+    _require_a_derivative(fl, inputs, outputs, jaxpr)
 
     def label(n):
         return "x%d" % (n + 1) if n < fl.n_inputs else "v%d" % (n - fl.n_inputs + 1)
@@ -622,6 +626,50 @@ def graph_from_jaxpr(closed, task="f", input_names=None, origin=None, alphagrad_
     graph["origin"] = origin or ("exported by scripts/jax_export.py with jax %s" % jax.__version__)
     graph.update({"inputs": inputs, "vertices": fl.vertices, "outputs": outputs, "edges": edges})
     return graph
+
+
+class NoDerivativeError(ExportError):
+    """No output depends differentiably on an input (export() adds where f is)."""
+
+
+def _require_a_derivative(fl, inputs, outputs, jaxpr):
+    """Refuse a function none of whose outputs depends differentiably on an
+    input (integer or boolean inputs or outputs, stop_gradient, constants):
+    its Jacobian is zero, every order would cost 0 and be 'optimal', and
+    jax.jacrev refuses such a function too."""
+    succ = {}
+    for (s, d) in fl.edges:
+        succ.setdefault(s, []).append(d)
+    seen, todo = set(), [i for i in range(fl.n_inputs) if fl.floats[i]]
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo.extend(succ.get(n, []))
+    out_nodes = [fl.n_inputs + int(o["vertex"][1:]) - 1 for o in outputs]
+    if any(n in seen for n in out_nodes):
+        return
+
+    def dtypes(avals):
+        return ", ".join("%s %s%s" % (name, a.dtype, list(a.shape)) for name, a in avals)
+    ins = dtypes((i["name"], v.aval) for i, v in zip(inputs, jaxpr.invars))
+    outs = dtypes(("out%d" % (k + 1), getattr(v, "aval", None) or v) for k, v in enumerate(jaxpr.outvars))
+    raise NoDerivativeError(
+        "no differentiable path from an input to an output, so the Jacobian is zero and there "
+        "is nothing to eliminate (inputs: %s; outputs: %s). Derivatives flow only through "
+        "floating-point values: make the inputs you differentiate by and the outputs floats "
+        "(e.g. x.astype(jnp.float32)), and keep stop_gradient off the path" % (ins, outs))
+
+
+def _def_site(f):
+    """file:line of f's def, relative to the current folder when under it."""
+    try:
+        path = inspect.getsourcefile(f)
+        line = inspect.getsourcelines(f)[1]
+    except (TypeError, OSError):
+        return "source unknown"
+    rel = os.path.relpath(path)
+    return "%s:%d" % (path if rel.startswith("..") else rel, line)
 
 
 def export(f, *example_args, path=None, task=None, alphagrad_quirks=False, origin=None):
@@ -633,8 +681,11 @@ def export(f, *example_args, path=None, task=None, alphagrad_quirks=False, origi
         names = [p for p in inspect.signature(f).parameters]
     except (TypeError, ValueError):
         names = None
-    graph = graph_from_jaxpr(closed, task=task or getattr(f, "__name__", "f"), input_names=names,
-                             origin=origin, alphagrad_quirks=alphagrad_quirks)
+    try:
+        graph = graph_from_jaxpr(closed, task=task or getattr(f, "__name__", "f"), input_names=names,
+                                 origin=origin, alphagrad_quirks=alphagrad_quirks)
+    except NoDerivativeError as e:
+        raise NoDerivativeError("%s (%s): %s" % (getattr(f, "__name__", "f"), _def_site(f), e)) from None
     if path:
         write(graph, path)
     return graph

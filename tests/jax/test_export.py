@@ -267,7 +267,22 @@ def feeds(a, b):
     y2 = t + a * a
     y3 = y2 * y1 / b
     return y3, y1, y2
+
+
+def ints(n, k):
+    return n * k + 1
+
+
+def stopped(x):
+    return lax.stop_gradient(jnp.sin(x)) * 2.0
+
+
+def scaled(x, n):
+    return jnp.sin(x) * n
 '''
+
+USER_LINE = {name: k + 1 for k, text in enumerate(USER.splitlines())
+             for name in ("ints", "stopped") if text.startswith("def %s(" % name)}
 
 FEEDS_CCX = '''input a, b
 y1 = a * b
@@ -309,6 +324,20 @@ class CommandLine(Tmp):
         self.assertEqual(r.returncode, 2)
         self.assertIn("rank 3", r.stderr)
         self.assertIn("user_mod.py:11", r.stderr)
+
+    def test_no_differentiable_path_is_refused_with_the_def_line(self):
+        # integer inputs and outputs, or a stop_gradient on the only path: the
+        # Jacobian is zero, so there is no game to play (jax.jacrev refuses too)
+        for fn, args, line in (("ints", ["--arg", "i32[]", "--arg", "i32[]"], USER_LINE["ints"]),
+                               ("stopped", ["--arg", "f32[3]"], USER_LINE["stopped"])):
+            r = self.run_export("user_mod:" + fn, *args, "-o", fn + ".json")
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("no differentiable path from an input to an output", r.stderr)
+            self.assertIn("user_mod.py:%d" % line, r.stderr)
+            self.assertFalse(os.path.exists(self.path(fn + ".json")))
+        # one float path is enough: an integer input beside it is no error
+        r = self.run_export("user_mod:scaled", "--arg", "f32[3]", "--arg", "i32[]", "-o", "ok.json")
+        self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_bad_arguments(self):
         self.assertEqual(self.run_export("user_mod:fine", "--arg", "f32[4").returncode, 2)
