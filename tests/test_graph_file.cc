@@ -12,6 +12,7 @@
 
 extern "C" {
 #include "io/graph_file.h"
+#include "jac/codegen.h"
 }
 
 namespace {
@@ -58,6 +59,46 @@ TEST(GraphFile, ReadsATensorGraph) {
     EXPECT_EQ(b.forward, 4);
     EXPECT_EQ(ccx_graph_require_evaluable(g.get(), "ccx jacobian", &err), -1);
     EXPECT_NE(std::string(err.msg).find("tensor graph"), std::string::npos);
+}
+
+// NaN and inf literals (JSON has no such numbers: "lit:nan", "lit:-inf") are
+// numbers like any other, distinct from an array constant whose values the
+// file leaves out ("const"); both survive a write and a read, and only the
+// array constant stops the JAX code generator, naming the vertex's line.
+TEST(GraphFile, NonFiniteLiteralsAreNotArrayConstants) {
+    const char *text = R"({"format": "ccx-graph", "version": 1, "task": "lits",
+ "inputs": [{"name": "a", "shape": [4]}],
+ "vertices": [{"prim": "max", "shape": [4], "operands": ["x1", "lit:-inf"]},
+              {"prim": "select_n", "shape": [4], "operands": [1, "v1", "lit:nan"], "source": "m.py:3"},
+              {"prim": "mul", "shape": [4], "operands": ["v2", "const"], "source": "m.py:4"}],
+ "outputs": [{"vertex": "v3", "name": "y"}],
+ "edges": [["x1", "v1", 6, 4, 1, 4, 1], ["v1", "v2", 6, 4, 1, 4, 1], ["v2", "v3", 6, 4, 1, 4, 1]]})";
+    ccx_error err;
+    GraphPtr g = parse(text, &err);
+    ASSERT_TRUE(g) << err.msg;
+    for (int pass = 0; pass < 2; pass++) {
+        SCOPED_TRACE(pass ? "after a write and a read" : "as read");
+        const ccx_operand *inf = ccx_vertex_operand(&g->vertices[0], 1);
+        EXPECT_EQ(inf->node, CCX_OPERAND_LITERAL);
+        EXPECT_TRUE(std::isinf(inf->constant) && inf->constant < 0);
+        const ccx_operand *nan = ccx_vertex_operand(&g->vertices[1], 2);
+        EXPECT_EQ(nan->node, CCX_OPERAND_LITERAL);
+        EXPECT_TRUE(std::isnan(nan->constant));
+        EXPECT_EQ(ccx_vertex_operand(&g->vertices[2], 1)->node, CCX_OPERAND_ARRAY_CONST);
+        EXPECT_EQ(ccx_codegen_tensor_check(g.get(), &err), -1);
+        EXPECT_NE(std::string(err.msg).find("v3 (mul at m.py:4) uses an array constant"),
+                  std::string::npos) << err.msg;
+        if (pass == 0) {
+            std::string json = to_json(g.get());
+            EXPECT_NE(json.find("\"lit:nan\""), std::string::npos) << json;
+            EXPECT_NE(json.find("\"lit:-inf\""), std::string::npos) << json;
+            g = parse(json, &err);
+            ASSERT_TRUE(g) << err.msg;
+        }
+    }
+    // without the array constant, the generator takes the NaN literal
+    g->vertices[2].operands[1] = ccx_operand{CCX_OPERAND_LITERAL, 2.0};
+    EXPECT_EQ(ccx_codegen_tensor_check(g.get(), &err), 0) << err.msg;
 }
 
 // task file -> graph file -> graph: the same graph (hash, evaluable, values)

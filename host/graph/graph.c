@@ -150,7 +150,7 @@ int32_t ccx_graph_builder_prim_vertex(ccx_graph_builder *b, const char *prim,
     int32_t id = b->n_inputs + b->n_vertices;
     if (n_operands < 0 || (shape && !shape_ok(shape))) return -1;
     for (int i = 0; i < n_operands; i++)
-        if (operands[i].node < -1 || operands[i].node >= id) return -1;
+        if (operands[i].node < CCX_OPERAND_ARRAY_CONST || operands[i].node >= id) return -1;
     ccx_vertex *v = new_vertex(b);
     if (!v) return -1;
     int failed = 0;
@@ -632,6 +632,7 @@ void ccx_graph_write_summary(const ccx_graph *g, FILE *out) {
 static void write_operand(const ccx_graph *g, const ccx_operand *a, FILE *out) {
     char buf[32];
     if (a->node >= 0) fputs(ccx_graph_node_label(g, a->node, buf, sizeof buf), out);
+    else if (a->node == CCX_OPERAND_ARRAY_CONST) fputs("const", out);
     else fprintf(out, "%.17g", a->constant);
 }
 

@@ -59,9 +59,14 @@ typedef struct {
                           * records may carry another operand's; docs/tensor_model.md 7.10) */
 } ccx_edge;
 
+/* An operand's node when it is no node: a literal number (NaN and inf
+ * included), or an array constant whose values a graph file leaves out
+ * ("const"; constant is then NaN, and code that needs the values refuses). */
+enum { CCX_OPERAND_LITERAL = -1, CCX_OPERAND_ARRAY_CONST = -2 };
+
 typedef struct {
-    int32_t node;    /* node id, or -1 for a constant (literal) */
-    double constant; /* value when node == -1 */
+    int32_t node;    /* node id, or CCX_OPERAND_LITERAL / CCX_OPERAND_ARRAY_CONST */
+    double constant; /* value when node == CCX_OPERAND_LITERAL */
 } ccx_operand;
 
 typedef struct {

@@ -96,20 +96,20 @@ static int parse_shape(const ctx *c, const cJSON *j, const char *where, ccx_shap
 /* An operand: a node label, a number (literal) or "lit:<number>". */
 static int parse_operand(const ctx *c, const cJSON *j, const char *where, int n_inputs,
                          int n_before, ccx_operand *out) {
-    if (cJSON_IsNumber(j)) { *out = (ccx_operand){-1, j->valuedouble}; return 0; }
+    if (cJSON_IsNumber(j)) { *out = (ccx_operand){CCX_OPERAND_LITERAL, j->valuedouble}; return 0; }
     if (!cJSON_IsString(j))
         return fail(c, "%s: an operand is \"x<i>\", \"v<k>\", a number or \"const\", not %s", where,
                     ccx_json_type_name(j));
     const char *s = j->valuestring;
     if (strcmp(s, "const") == 0) { /* a constant array whose values the file leaves out */
-        *out = (ccx_operand){-1, NAN};
+        *out = (ccx_operand){CCX_OPERAND_ARRAY_CONST, NAN};
         return 0;
     }
     if (strncmp(s, "lit:", 4) == 0) {
         char *end;
         double v = strtod(s + 4, &end);
         if (end == s + 4 || *end) return fail(c, "%s: bad literal \"%s\"", where, s);
-        *out = (ccx_operand){-1, v};
+        *out = (ccx_operand){CCX_OPERAND_LITERAL, v};
         return 0;
     }
     int32_t node = parse_node(s, n_inputs, n_before);
@@ -690,6 +690,16 @@ static cJSON *shape_json(const ccx_shape *s) {
     for (int i = 0; a && i < s->rank; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(s->dims[i]));
     return a;
 }
+/* An operand as the file spells it: a label, a number, "lit:nan" / "lit:inf"
+ * / "lit:-inf" (JSON has no such numbers) or "const". */
+static cJSON *operand_json(const ccx_graph *g, const ccx_operand *a) {
+    if (a->node >= 0) return node_ref(g, a->node);
+    if (a->node == CCX_OPERAND_ARRAY_CONST) return cJSON_CreateString("const");
+    if (isnan(a->constant)) return cJSON_CreateString("lit:nan");
+    if (isinf(a->constant)) return cJSON_CreateString(a->constant > 0 ? "lit:inf" : "lit:-inf");
+    return cJSON_CreateNumber(a->constant);
+}
+
 
 char *ccx_graph_file_to_json(const ccx_graph *g) {
     cJSON *root = cJSON_CreateObject();
@@ -721,7 +731,7 @@ char *ccx_graph_file_to_json(const ccx_graph *g) {
         cJSON *ol = cJSON_AddArrayToObject(o, "operands");
         for (int i = 0, n = ccx_vertex_n_operands(v); ol && i < n; i++) {
             const ccx_operand *a = ccx_vertex_operand(v, i);
-            cJSON_AddItemToArray(ol, a->node >= 0 ? node_ref(g, a->node) : cJSON_CreateNumber(a->constant));
+            cJSON_AddItemToArray(ol, operand_json(g, a));
         }
         cJSON *params = v->params ? cJSON_Parse(v->params) : NULL;
         if (!params && v->op == CCX_OP_INTEGER_POW) {

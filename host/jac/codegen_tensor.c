@@ -96,9 +96,12 @@ int ccx_codegen_tensor_check(const ccx_graph *g, ccx_error *err) {
             return ccx_error_set(err, "%s: vertex v%d (%s) lists no operands; the generated code "
                                       "evaluates the primal from them", g->task_name, k + 1, p);
         for (int i = 0, n = ccx_vertex_n_operands(v); i < n; i++)
-            if (ccx_vertex_operand(v, i)->node < 0 && isnan(ccx_vertex_operand(v, i)->constant))
-                return ccx_error_set(err, "%s: vertex v%d (%s) uses an array constant whose values "
-                                          "the graph file does not hold", g->task_name, k + 1, p);
+            if (ccx_vertex_operand(v, i)->node == CCX_OPERAND_ARRAY_CONST)
+                return ccx_error_set(err, "%s: vertex v%d (%s%s%s) uses an array constant whose "
+                                          "values the graph file does not hold (the exporter "
+                                          "keeps scalar literals only)",
+                                     g->task_name, k + 1, p, v->source ? " at " : "",
+                                     v->source ? v->source : "");
         if (v->is_output)
             for (int e = 0; e < g->n_edges; e++)
                 if (g->edges[e].src == g->n_inputs + k)

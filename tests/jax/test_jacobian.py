@@ -255,6 +255,35 @@ class ScalarTasks(Generated):
                     self.assertLess(max_rel_err([want], [np.asarray(J)]), RTOL)
 
 
+def variance_scaled(x):
+    # jnp.var guards its divisor with a NaN literal (JAX 0.5 and later), which
+    # must stay a number through the graph file, not become an array constant
+    return jnp.var(x) * x
+
+
+def clipped_below(x):
+    return jnp.maximum(jnp.sin(x), -jnp.inf) * jnp.minimum(x, jnp.inf)
+
+
+class NonFiniteLiterals(Generated):
+    def test_nan_and_inf_literals_reach_the_generated_code(self):
+        for k, f in enumerate((variance_scaled, clipped_below)):
+            with self.subTest(f=f.__name__):
+                x = np.linspace(0.6, 1.4, 4)
+                g = jax_export.export(f, x, task=f.__name__)
+                path = os.path.join(self.dir.name, "%s.graph.json" % f.__name__)
+                jax_export.write(g, path)
+                # the file keeps every literal: a round trip through ccx changes nothing
+                again = os.path.join(self.dir.name, "%s.again.json" % f.__name__)
+                ccx("graph", path, "-o", again)
+                lits = lambda p: sorted(o for v in json.load(open(p))["vertices"]  # noqa: E731
+                                        for o in v["operands"] if isinstance(o, str) and o[:4] == "lit:")
+                self.assertEqual(lits(path), lits(again))
+                ref = jax.jacrev(f)(x)
+                for order in ORDERS:
+                    self.check_tensor(path, order_arg(path, order, k), [x], (ref,))
+
+
 class RandomPrograms(Generated):
     """Random vector/matrix programs (tests/jax/test_export.py's generator):
     exported, then every order against jacrev."""
