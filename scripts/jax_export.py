@@ -578,7 +578,10 @@ def graph_from_jaxpr(closed, task="f", input_names=None, origin=None, alphagrad_
             raise ExportError("input %d has rank %d %s; ccx records hold two dims "
                               "(docs/tensor_model.md 1)" % (i + 1, len(shape), shape))
         name = input_names[i] if input_names and i < len(input_names) else "in%d" % (i + 1)
-        inputs.append({"name": name, "shape": list(shape)})
+        entry = {"name": name, "shape": list(shape)}
+        if not _is_float(v.aval):  # no derivative; code generators refuse to feed it floats
+            entry["dtype"] = str(v.aval.dtype)
+        inputs.append(entry)
         env[v] = ("node", i, shape)
         fl.shapes.append(shape)
         fl.floats.append(_is_float(v.aval))

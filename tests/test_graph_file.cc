@@ -101,6 +101,44 @@ TEST(GraphFile, NonFiniteLiteralsAreNotArrayConstants) {
     EXPECT_EQ(ccx_codegen_tensor_check(g.get(), &err), 0) << err.msg;
 }
 
+// An input that is not floating point ("dtype": "int32") has no derivative:
+// the game plays as before, the dtype survives a round trip, and everything
+// that evaluates the function refuses the graph naming the input, rather
+// than feed an integer input floats (a float32 dtype changes nothing).
+TEST(GraphFile, IntegerInputsAreKeptAndRefusedByEvaluators) {
+    const char *text = R"({"format": "ccx-graph", "version": 1, "task": "ints",
+ "inputs": [{"name": "x", "shape": [], "dtype": "float32"}, {"name": "n", "shape": [], "dtype": "int32"}],
+ "vertices": [{"prim": "sin", "shape": [], "operands": ["x1"]},
+              {"prim": "mul", "shape": [], "operands": ["v1", "x2"]}],
+ "outputs": [{"vertex": "v2", "name": "y"}],
+ "edges": [["x1", "v1", 1, 1, 1, 1, 1], ["v1", "v2", 1, 1, 1, 1, 1]]})";
+    ccx_error err;
+    GraphPtr g = parse(text, &err);
+    ASSERT_TRUE(g) << err.msg;
+    for (int pass = 0; pass < 2; pass++) {
+        SCOPED_TRACE(pass ? "after a write and a read" : "as read");
+        ASSERT_TRUE(g->input_dtypes);
+        EXPECT_EQ(g->input_dtypes[0], nullptr);
+        EXPECT_STREQ(g->input_dtypes[1], "int32");
+        EXPECT_FALSE(g->evaluable);
+        ccx_baselines bl;
+        ASSERT_EQ(ccx_baselines_compute(g.get(), &bl, &err), 0) << err.msg;
+        EXPECT_EQ(bl.forward, 1);
+        EXPECT_EQ(ccx_graph_require_evaluable(g.get(), "ccx jacobian", &err), -1);
+        EXPECT_NE(std::string(err.msg).find("input x2 (n) is int32"), std::string::npos) << err.msg;
+        EXPECT_EQ(ccx_codegen_tensor_check(g.get(), &err), -1);
+        EXPECT_NE(std::string(err.msg).find("input x2 (n) is int32"), std::string::npos) << err.msg;
+        if (pass == 0) {
+            std::string json = to_json(g.get());
+            EXPECT_EQ(json.find("float32"), std::string::npos) << json;  // floats need no mark
+            g = parse(json, &err);
+            ASSERT_TRUE(g) << err.msg;
+        }
+    }
+    EXPECT_EQ(parse(std::string(text).replace(std::string(text).find("\"int32\""), 7, "7"), &err), nullptr);
+    EXPECT_NE(std::string(err.msg).find("$.inputs[1].dtype"), std::string::npos) << err.msg;
+}
+
 // task file -> graph file -> graph: the same graph (hash, evaluable, values)
 TEST(GraphFile, TaskFileRoundTripIsTheSameGraph) {
     for (const char *t : {"RoeFlux_1d", "RobotArm_6DOF"}) {

@@ -12,6 +12,7 @@ struct ccx_graph_builder {
     int n_inputs, cap_inputs;
     char **input_names;
     ccx_shape *input_shapes;
+    char **input_dtypes; /* NULL until an input is marked; then [cap_inputs] */
     int n_vertices, cap_vertices;
     ccx_vertex *vertices;
     int n_outputs, cap_outputs;
@@ -63,10 +64,12 @@ ccx_graph_builder *ccx_graph_builder_new(void) {
 void ccx_graph_builder_free(ccx_graph_builder *b) {
     if (!b) return;
     for (int i = 0; i < b->n_inputs; i++) free(b->input_names[i]);
+    for (int i = 0; i < b->n_inputs && b->input_dtypes; i++) free(b->input_dtypes[i]);
     for (int i = 0; i < b->n_vertices; i++) vertex_free(&b->vertices[i]);
     for (int i = 0; i < b->n_outputs; i++) free(b->output_names[i]);
     free(b->input_names);
     free(b->input_shapes);
+    free(b->input_dtypes);
     free(b->vertices);
     free(b->outputs);
     free(b->output_names);
@@ -89,12 +92,31 @@ int32_t ccx_graph_builder_input_shaped(ccx_graph_builder *b, const char *name,
     if (grow((void **)&b->input_names, &cap, b->n_inputs + 1, sizeof(char *))) return -1;
     cap = b->cap_inputs;
     if (grow((void **)&b->input_shapes, &cap, b->n_inputs + 1, sizeof(ccx_shape))) return -1;
+    if (b->input_dtypes && cap > b->cap_inputs) {
+        char **d = realloc(b->input_dtypes, (size_t)cap * sizeof(char *));
+        if (!d) return -1;
+        memset(d + b->cap_inputs, 0, (size_t)(cap - b->cap_inputs) * sizeof(char *));
+        b->input_dtypes = d;
+    }
     b->cap_inputs = cap;
     char *n = strdup(name ? name : "");
     if (!n) return -1;
     b->input_names[b->n_inputs] = n;
     b->input_shapes[b->n_inputs] = shape ? *shape : (ccx_shape){0, {1, 1}};
     return b->n_inputs++;
+}
+
+int ccx_graph_builder_input_dtype(ccx_graph_builder *b, int32_t id, const char *dtype) {
+    if (id < 0 || id >= b->n_inputs || !dtype) return -1;
+    if (!b->input_dtypes) {
+        b->input_dtypes = calloc((size_t)b->cap_inputs, sizeof(char *));
+        if (!b->input_dtypes) return -1;
+    }
+    char *copy = strdup(dtype);
+    if (!copy) return -1;
+    free(b->input_dtypes[id]);
+    b->input_dtypes[id] = copy;
+    return 0;
 }
 
 int32_t ccx_graph_builder_input(ccx_graph_builder *b, const char *name) {
@@ -425,6 +447,7 @@ ccx_graph *ccx_graph_builder_finish_at(ccx_graph_builder *b, const char *task_na
     g->n_inputs = b->n_inputs;
     g->input_names = b->input_names;
     g->input_shapes = b->input_shapes;
+    g->input_dtypes = b->input_dtypes;
     g->n_vertices = b->n_vertices;
     g->vertices = b->vertices;
     g->n_outputs = b->n_outputs;
@@ -437,6 +460,8 @@ ccx_graph *ccx_graph_builder_finish_at(ccx_graph_builder *b, const char *task_na
     /* evaluable: scalar, every vertex a ccx op, and the records exactly the
      * operands' (graph files may say otherwise, e.g. AlphaGrad's `_` column) */
     g->evaluable = !g->tensor;
+    for (int i = 0; i < g->n_inputs && g->input_dtypes; i++)
+        if (g->input_dtypes[i]) g->evaluable = 0;
     int at = 0;
     for (int k = 0; k < g->n_vertices && g->evaluable; k++) {
         const ccx_vertex *v = &g->vertices[k];
@@ -455,10 +480,12 @@ ccx_graph *ccx_graph_builder_finish_at(ccx_graph_builder *b, const char *task_na
 void ccx_graph_free(ccx_graph *g) {
     if (!g) return;
     for (int i = 0; i < g->n_inputs; i++) free(g->input_names[i]);
+    for (int i = 0; i < g->n_inputs && g->input_dtypes; i++) free(g->input_dtypes[i]);
     for (int i = 0; i < g->n_vertices; i++) vertex_free(&g->vertices[i]);
     for (int i = 0; i < g->n_outputs; i++) free(g->output_names[i]);
     free(g->input_names);
     free(g->input_shapes);
+    free(g->input_dtypes);
     free(g->vertices);
     free(g->outputs);
     free(g->output_names);
@@ -496,8 +523,20 @@ void ccx_graph_sha256(const ccx_graph *g, char hex[65]) {
     ccx_sha256_hex(digest, hex);
 }
 
+int ccx_graph_require_float_inputs(const ccx_graph *g, const char *what, ccx_error *err) {
+    for (int i = 0; i < g->n_inputs && g->input_dtypes; i++)
+        if (g->input_dtypes[i])
+            return ccx_error_set(err, "%s: input x%d (%s) is %s; %s evaluates the function at "
+                                      "floating-point points only, and would feed it floats. Pass "
+                                      "it as a float, or close over it (make it a constant of the "
+                                      "function) before exporting",
+                                 g->task_name, i + 1, g->input_names[i], g->input_dtypes[i], what);
+    return 0;
+}
+
 int ccx_graph_require_evaluable(const ccx_graph *g, const char *what, ccx_error *err) {
     if (g->evaluable) return 0;
+    if (ccx_graph_require_float_inputs(g, what, err)) return -1;
     if (g->tensor)
         return ccx_error_set(err, "%s is a tensor graph (vector and matrix vertices); %s works on "
                                   "scalar graphs only until Jacobians of tensor graphs land",
@@ -617,6 +656,7 @@ void ccx_graph_write_summary(const ccx_graph *g, FILE *out) {
         fprintf(out, " x%d=%s", i + 1, g->input_names[i]);
         if (g->input_shapes[i].rank)
             fprintf(out, "%s", ccx_shape_format(&g->input_shapes[i], sb, sizeof sb));
+        if (g->input_dtypes && g->input_dtypes[i]) fprintf(out, ":%s", g->input_dtypes[i]);
     }
     fprintf(out, "\noutputs       ");
     for (int i = 0; i < g->n_outputs; i++) {

@@ -103,6 +103,8 @@ typedef struct {
     int n_inputs;
     char **input_names;
     ccx_shape *input_shapes; /* [n_inputs] (rank 0 for task-language inputs) */
+    char **input_dtypes;     /* [n_inputs]: NULL for floating point, else the dtype of an input
+                              * that carries no derivative ("int32", "bool"); graph files only */
     int n_vertices;
     ccx_vertex *vertices;   /* vertex k at vertices[k - 1] */
     int n_outputs;
@@ -137,6 +139,10 @@ void ccx_graph_builder_free(ccx_graph_builder *b);
 int32_t ccx_graph_builder_input(ccx_graph_builder *b, const char *name);
 int32_t ccx_graph_builder_input_shaped(ccx_graph_builder *b, const char *name,
                                        const ccx_shape *shape);
+/* Mark input `id` as not floating point (dtype "int32", "bool", ...): it
+ * has no derivative, and code that evaluates the function refuses the
+ * graph (ccx_graph_require_evaluable) rather than feed it floats. */
+int ccx_graph_builder_input_dtype(ccx_graph_builder *b, int32_t id, const char *dtype);
 /* A scalar op vertex of the task language; its edges are derived from its
  * operands (one dense 1x1 record per distinct node operand). When the edges
  * are derived, an output that other vertices use gets a copy vertex at
@@ -200,6 +206,9 @@ int ccx_graph_eval(const ccx_graph *g, const double *inputs, double *values,
 /* 0 if g->evaluable; else -1 with a message naming what (jacobian,
  * codegen, ...) cannot run on g and why. */
 int ccx_graph_require_evaluable(const ccx_graph *g, const char *what, ccx_error *err);
+/* 0, or -1 naming the first input that is not floating point (input_dtypes):
+ * the code generators and the interpreter evaluate at float points only. */
+int ccx_graph_require_float_inputs(const ccx_graph *g, const char *what, ccx_error *err);
 /* Human summary (counts, degrees, op histogram; shapes and edge types on
  * tensor graphs) and Graphviz DOT (tensor edges labelled type and dims). */
 void ccx_graph_write_summary(const ccx_graph *g, FILE *out);

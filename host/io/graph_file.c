@@ -93,6 +93,14 @@ static int parse_shape(const ctx *c, const cJSON *j, const char *where, ccx_shap
     return 0;
 }
 
+/* JAX's floating-point dtypes: inputs that carry derivatives. */
+static int is_float_dtype(const char *d) {
+    static const char *const F[] = {"float16", "bfloat16", "float32", "float64"};
+    for (size_t i = 0; i < sizeof F / sizeof F[0]; i++)
+        if (strcmp(d, F[i]) == 0) return 1;
+    return 0;
+}
+
 /* An operand: a node label, a number (literal) or "lit:<number>". */
 static int parse_operand(const ctx *c, const cJSON *j, const char *where, int n_inputs,
                          int n_before, ccx_operand *out) {
@@ -225,13 +233,20 @@ static ccx_graph *parse_ccx(const ctx *c, const cJSON *root) {
         if (!cJSON_IsObject(in)) { fail(c, "%s: an input is {\"name\": ..., \"shape\": [...]}", where); goto done; }
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(in, "name");
         const cJSON *shape = cJSON_GetObjectItemCaseSensitive(in, "shape");
+        const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(in, "dtype");
         if (name && !cJSON_IsString(name)) { fail(c, "%s.name: must be a string", where); goto done; }
+        if (dtype && (!cJSON_IsString(dtype) || !dtype->valuestring[0])) {
+            fail(c, "%s.dtype: must be a dtype name such as \"float32\" or \"int32\"", where);
+            goto done;
+        }
         ccx_shape s = {0, {1, 1}};
         snprintf(where, sizeof where, "$.inputs[%d].shape", i);
         if (shape && parse_shape(c, shape, where, &s)) goto done;
         char dflt[32];
         snprintf(dflt, sizeof dflt, "x%d", i + 1);
-        if (ccx_graph_builder_input_shaped(b, name ? name->valuestring : dflt, &s) < 0) {
+        int32_t id = ccx_graph_builder_input_shaped(b, name ? name->valuestring : dflt, &s);
+        if (id < 0 || (dtype && !is_float_dtype(dtype->valuestring) &&
+                       ccx_graph_builder_input_dtype(b, id, dtype->valuestring))) {
             fail(c, "out of memory");
             goto done;
         }
@@ -718,6 +733,7 @@ char *ccx_graph_file_to_json(const ccx_graph *g) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", g->input_names[i]);
         cJSON_AddItemToObject(o, "shape", shape_json(&g->input_shapes[i]));
+        if (g->input_dtypes && g->input_dtypes[i]) cJSON_AddStringToObject(o, "dtype", g->input_dtypes[i]);
         cJSON_AddItemToArray(inputs, o);
     }
     const char *base = strrchr(g->source_path, '/');

@@ -86,6 +86,7 @@ static void primal_line(FILE *f, const ccx_graph *g, int k) {
 }
 
 int ccx_codegen_tensor_check(const ccx_graph *g, ccx_error *err) {
+    if (ccx_graph_require_float_inputs(g, "the JAX code generator", err)) return -1;
     for (int k = 0; k < g->n_vertices; k++) {
         const ccx_vertex *v = &g->vertices[k];
         const char *p = ccx_vertex_prim(v);

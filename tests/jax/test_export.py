@@ -339,6 +339,23 @@ class CommandLine(Tmp):
         r = self.run_export("user_mod:scaled", "--arg", "f32[3]", "--arg", "i32[]", "-o", "ok.json")
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_integer_inputs_carry_their_dtype_and_code_generators_refuse_them(self):
+        r = self.run_export("user_mod:scaled", "--arg", "f32[3]", "--arg", "i32[]", "-o", "s.json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(self.path("s.json")) as fh:
+            ins = json.load(fh)["inputs"]
+        self.assertNotIn("dtype", ins[0])  # floats carry no mark
+        self.assertEqual(ins[1]["dtype"], "int32")
+        self.assertEqual(baselines(self.path("s.json"))[0], 2)  # sin and the convert of n: a game as before
+        # the JAX module of the vector graph, the C code of a scalar one
+        r = self.run_export("user_mod:scaled", "--arg", "f32[]", "--arg", "i32[]", "-o", "s0.json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for graph, lang in (("s.json", "jax"), ("s0.json", "c")):
+            g = ccx("codegen", self.path(graph), "--order", "reverse", "--lang", lang, "-o",
+                    self.path("s_jac"), check=False)
+            self.assertEqual(g.returncode, 2, g.stdout + g.stderr)
+            self.assertIn("input x2 (n) is int32", g.stderr)
+
     def test_bad_arguments(self):
         self.assertEqual(self.run_export("user_mod:fine", "--arg", "f32[4").returncode, 2)
         self.assertEqual(self.run_export("user_mod:fine", "--arg", "f32[4]").returncode, 2)  # too few
