@@ -486,15 +486,37 @@ class _Flat:
                     env[ov] = self.atom(iv, inner_env)
             return
         out_float = all(_is_float(v.aval) for v in eqn.outvars)
+        if prim == "split":
+            self.split(eqn, env, where)
+            return
         if prim not in KNOWN and out_float:
             raise ExportError("primitive '%s' at %s: ccx has no edge rule for it (supported: %s)"
                               % (prim, where or "an unknown line", ", ".join(sorted(KNOWN))))
         if len(eqn.outvars) != 1:
             raise ExportError("primitive '%s' at %s has %d results; a vertex has one"
                               % (prim, where or "an unknown line", len(eqn.outvars)))
-        out = eqn.outvars[0]
+        self.vertex(prim, eqn.params, eqn.invars, eqn.outvars[0], env, where)
+
+    def split(self, eqn, env, where):
+        """jnp.split's one equation of k results (JAX 0.5 and later) as the k
+        slice equations JAX 0.4.26 traced it to: one slice vertex per piece,
+        with the slice records, so the cost is the same; the vertices after
+        it are numbered counting each piece."""
+        x = eqn.invars[0]
+        axis, dims = int(eqn.params["axis"]), tuple(x.aval.shape)
+        start = 0
+        for out, size in zip(eqn.outvars, eqn.params["sizes"]):
+            starts, limits = [0] * len(dims), list(dims)
+            starts[axis], limits[axis] = start, start + int(size)
+            params = {"start_indices": tuple(starts), "limit_indices": tuple(limits), "strides": None}
+            self.vertex("slice", params, [x], out, env, where)
+            start += int(size)
+
+    def vertex(self, prim, eqn_params, invars, out, env, where):
+        """One vertex for one result: its shape, operands, params, source and edges."""
+        _, jcore, _ = _jax()
         shape = tuple(out.aval.shape)
-        atoms = [self.atom(v, env) for v in eqn.invars]
+        atoms = [self.atom(v, env) for v in invars]
         for a in atoms:
             if len(a[2]) > 2:
                 raise ExportError("primitive '%s' at %s: an operand of rank %d %s; ccx records "
@@ -506,7 +528,7 @@ class _Flat:
         self.shapes.append(shape)
         self.floats.append(_is_float(out.aval))
         params = {}
-        for k, v in eqn.params.items():
+        for k, v in eqn_params.items():
             if k in ("jaxpr", "call_jaxpr", "fun_jaxpr") or callable(v):
                 continue
             params[k] = _param_text(v)
@@ -521,7 +543,7 @@ class _Flat:
         literal = [a[0] != "node" or not self.floats[a[1]] for a in atoms]
         if not self.floats[node]:
             return
-        rec = records(prim, [a[2] for a in atoms], literal, shape, eqn.params)
+        rec = records(prim, [a[2] for a in atoms], literal, shape, eqn_params)
         for a, r in zip(atoms, rec):
             if r is not None:
                 self.add_edge(a[1], node, r)

@@ -24,6 +24,7 @@ import importlib.util
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -282,6 +283,36 @@ class NonFiniteLiterals(Generated):
                 ref = jax.jacrev(f)(x)
                 for order in ORDERS:
                     self.check_tensor(path, order_arg(path, order, k), [x], (ref,))
+
+
+def seir_split(y, beta):
+    # an SEIR right-hand side with its state packed in one vector
+    s, e, i, r = jnp.split(y, 4)
+    ds = -beta * s * i / (s + e + i + r)
+    return jnp.concatenate([ds, -ds - 0.2 * e, 0.2 * e - 0.1 * i, 0.1 * i])
+
+
+def seir_slices(y, beta):
+    # the same with the four slices written out (what JAX 0.4.26 traces split to)
+    n = y.shape[0] // 4
+    s, e, i, r = (jax.lax.slice(y, (k * n,), ((k + 1) * n,)) for k in range(4))
+    ds = -beta * s * i / (s + e + i + r)
+    return jnp.concatenate([ds, -ds - 0.2 * e, 0.2 * e - 0.1 * i, 0.1 * i])
+
+
+class Split(Generated):
+    def test_split_is_its_slices_and_gives_jacrev(self):
+        args = (np.linspace(0.6, 1.4, 8), 0.3)
+        paths = []
+        for f in (seir_split, seir_slices):
+            path = os.path.join(self.dir.name, "%s.graph.json" % f.__name__)
+            jax_export.write(jax_export.export(f, *args, task="seir"), path)
+            paths.append(path)
+        hash_of = lambda p: re.search(r"graph_sha256\s+(\w+)", ccx("graph", p)).group(1)  # noqa: E731
+        self.assertEqual(hash_of(paths[0]), hash_of(paths[1]))
+        ref = jax.jacrev(seir_split, argnums=(0, 1))(*args)
+        for order in ORDERS:
+            self.check_tensor(paths[0], order_arg(paths[0], order, 3), list(args), ref)
 
 
 class RandomPrograms(Generated):
