@@ -34,7 +34,11 @@ Semantics settled here (the task language does the same):
   vertex without edges, whatever the primitive.
 - stop_gradient and iota give no edges (their vertices have no in-edges).
 
-Unsupported: primitives without a rule (cumsum, gather, scatter, sort,
+Beyond AlphaGrad's rules: split (one slice per piece), clamp (elementwise),
+and one dense record each for cumsum, cumprod, cummax, cummin, cumlogsumexp
+and a one-operand sort.
+
+Unsupported: primitives without a rule (gather, scatter, rev, argsort,
 while, scan, cond, ...), equations with several outputs, and arrays of rank
 3 or more; each is an error naming the primitive and the user's file:line
 (exit 2 on the command line), never a wrong graph. So is a function none of
@@ -91,7 +95,11 @@ UNARY = {"neg", "abs", "exp", "log", "log1p", "sin", "cos", "tan", "asin", "acos
 BINARY = {"add", "sub", "mul", "div", "pow", "atan2", "add_any", "eq", "max", "min", "rem"}
 RESHAPE_LIKE = {"reshape", "slice", "dynamic_slice", "dynamic_update_slice"}
 NO_EDGE = {"stop_gradient", "iota"}
-KNOWN = (UNARY | BINARY | RESHAPE_LIKE | NO_EDGE |
+# beyond AlphaGrad's table: primitives whose Jacobian in their (first)
+# operand has no structure the records can name (a running sum or product,
+# a sort's permutation): one dense record, d out / d x in full
+DENSE = {"cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp", "sort"}
+KNOWN = (UNARY | BINARY | RESHAPE_LIKE | NO_EDGE | DENSE | {"clamp"} |
          {"dot_general", "reduce_sum", "reduce_max", "reduce_min", "transpose",
           "broadcast_in_dim", "squeeze", "concatenate", "convert_element_type",
           "select_n", "copy", "copy_p"})
@@ -178,6 +186,17 @@ def records(prim, shapes, literal, out, params):
             s = S(shapes[0])
             # unary records swap the shapes: [type, S(in), S(out)] (7.11)
             rec[0] = [SP_DENSE if s == (1, 1) else SP_D13D24, *S(shapes[0]), *S(out)]
+    elif prim == "clamp":
+        # clamp(lo, x, hi), beyond AlphaGrad's table: elementwise like max and
+        # min, x against lo (or hi when lo is a literal), lo and hi against x
+        for i in range(n):
+            if literal[i]:
+                continue
+            o = shapes[1] if i != 1 else shapes[0] if not literal[0] or literal[2] else shapes[2]
+            rec[i] = r(_binary_type(shapes[i], o, out), i)
+    elif prim in DENSE:
+        if first is not None:
+            rec[first] = r(SP_DENSE, first)
     elif prim in BINARY or prim == "select_n":
         ops = range(1, n) if prim == "select_n" else range(n)   # select_n: not the predicate
         for i in ops:
@@ -332,6 +351,17 @@ def _rule_calls():
             call("concatenate", [L if k == lit else p for k, p in enumerate(parts)], out)
     for x in _SHAPES:
         call("iota", [()], x)  # iota has no operands; one Var shows it still gives no edge
+    for prim in sorted(DENSE):
+        for x in _SHAPES:
+            call(prim, [x], x)
+    for x in _SHAPES:
+        for lo in ([(), x] if x else [()]):
+            for hi in ([(), x] if x else [()]):
+                call("clamp", [lo, x, hi], x)
+                call("clamp", [L, x, L], x)
+                call("clamp", [L, x, hi], x)
+                call("clamp", [lo, x, L], x)
+                call("clamp", [lo, L, hi], x)
     return calls
 
 

@@ -21,6 +21,10 @@ static const char *const BINARY[] = {"add", "sub", "mul", "div", "pow", "atan2",
 static const char *const COPY_LIKE[] = {"convert_element_type", "copy", "copy_p"};
 static const char *const RESHAPE_LIKE[] = {"reshape", "slice", "dynamic_slice",
                                            "dynamic_update_slice"};
+/* beyond AlphaGrad's table: a Jacobian in the (first) operand with no structure the
+ * records can name (a running sum or product, a sort's permutation): one dense record */
+static const char *const DENSE[] = {"cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp",
+                                    "sort"};
 
 static int in_list(const char *p, const char *const *list, size_t n) {
     for (size_t i = 0; i < n; i++)
@@ -31,6 +35,7 @@ static int in_list(const char *p, const char *const *list, size_t n) {
 
 int ccx_prim_known(const char *p) {
     return IN(p, UNARY) || IN(p, BINARY) || IN(p, RESHAPE_LIKE) || IN(p, COPY_LIKE) ||
+           IN(p, DENSE) || strcmp(p, "clamp") == 0 ||
            strcmp(p, "select_n") == 0 || strcmp(p, "dot_general") == 0 ||
            strcmp(p, "reduce_sum") == 0 || strcmp(p, "reduce_max") == 0 ||
            strcmp(p, "reduce_min") == 0 || strcmp(p, "transpose") == 0 ||
@@ -142,6 +147,18 @@ int ccx_prim_records(const ccx_prim_call *c, ccx_edge rec[], ccx_error *err) {
             set(&rec[i], binary_type(&c->operand[i], &c->operand[o], &c->out), &c->out,
                 &c->operand[i]);
         }
+    } else if (strcmp(p, "clamp") == 0) {
+        /* clamp(lo, x, hi), not in AlphaGrad's table: elementwise like max and min, x
+         * against lo (or hi when lo is a literal), lo and hi against x */
+        if (n != 3) return ccx_error_set(err, "clamp needs three operands (lo, x, hi)");
+        for (int i = 0; i < 3; i++) {
+            if (c->literal[i]) continue;
+            int o = i != 1 ? 1 : (!c->literal[0] || c->literal[2]) ? 0 : 2;
+            set(&rec[i], binary_type(&c->operand[i], &c->operand[o], &c->out), &c->out,
+                &c->operand[i]);
+        }
+    } else if (IN(p, DENSE)) {
+        if (first_var >= 0) set(&rec[first_var], CCX_SP_DENSE, &c->out, &c->operand[first_var]);
     } else if (strcmp(p, "dot_general") == 0) {
         if (n != 2) return ccx_error_set(err, "dot_general needs two operands");
         int t[2];

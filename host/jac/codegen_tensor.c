@@ -34,7 +34,8 @@ static const char *const KNOWN[] = {
     "add_any", "sub", "mul", "div", "pow", "atan2", "max", "min", "rem", "eq", "ne", "lt", "le",
     "gt", "ge", "integer_pow", "dot_general", "reduce_sum", "reduce_max", "reduce_min",
     "transpose", "broadcast_in_dim", "squeeze", "reshape", "slice", "dynamic_slice",
-    "dynamic_update_slice", "concatenate", "convert_element_type", "select_n", "iota"};
+    "dynamic_update_slice", "concatenate", "convert_element_type", "select_n", "iota", "clamp",
+    "cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp", "sort"};
 
 static int known(const char *p) {
     for (size_t i = 0; i < sizeof KNOWN / sizeof KNOWN[0]; i++)

@@ -14,7 +14,7 @@
 #   broadcast, reduce_sum, transpose, reshape to/from size 1: 1.0, paired
 #   dot_general  the other operand itself, its axes labelled
 #   slice, concatenate: 0/1 selection matrices on the cut axes only
-#   anything else: dense (jax.jacfwd of the primitive)
+#   anything else (cumsum, sort, a general reshape, ...): dense (jax.jacfwd)
 # A product is one einsum of two value arrays, the J axes' labels unified;
 # it costs the product of the sizes of all their labels, which it adds to
 # _COUNT while the module is traced (multiplications() reports the sum,
@@ -72,7 +72,9 @@ _BINARY = {
     "min": jnp.minimum, "rem": jnp.fmod, "eq": jnp.equal, "ne": jnp.not_equal,
     "lt": jnp.less, "le": jnp.less_equal, "gt": jnp.greater, "ge": jnp.greater_equal,
 }
-_ELEMENTWISE = set(_UNARY) | set(_BINARY) | {"integer_pow", "select_n", "convert_element_type"}
+_ELEMENTWISE = set(_UNARY) | set(_BINARY) | {"integer_pow", "select_n", "convert_element_type", "clamp"}
+_CUMULATIVE = {"cumsum": lax.cumsum, "cumprod": lax.cumprod, "cummax": lax.cummax,
+               "cummin": lax.cummin, "cumlogsumexp": lax.cumlogsumexp}
 
 
 def _prim(name, ops, p):
@@ -116,6 +118,12 @@ def _prim(name, ops, p):
         return lax.convert_element_type(x, new)
     if name == "select_n":
         return lax.select_n(*ops)
+    if name == "clamp":
+        return lax.clamp(*ops)
+    if name in _CUMULATIVE:
+        return _CUMULATIVE[name](ops[0], axis=int(p["axis"]), reverse=bool(p["reverse"]))
+    if name == "sort":  # one operand (jnp.sort); argsort's two are refused by the exporter
+        return lax.sort(ops[0], dimension=int(p["dimension"]), is_stable=bool(p["is_stable"]))
     if name == "iota":
         return lax.broadcasted_iota(jnp.dtype(p["dtype"]), tuple(p["shape"]), int(p["dimension"]))
     raise NotImplementedError("ccx codegen: no primal for primitive %r" % name)

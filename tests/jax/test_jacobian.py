@@ -315,6 +315,31 @@ class Split(Generated):
             self.check_tensor(paths[0], order_arg(paths[0], order, 3), list(args), ref)
 
 
+def running(x, W):
+    # the primitives with a dense record (cumulative ops, sort) and clamp
+    c = jnp.cumsum(jnp.sin(x))
+    p = jnp.cumprod(x * 0.5 + 0.7)
+    s = jnp.sort(W @ x)
+    k = jax.lax.clamp(0.8, x, 1.2)
+    m = jax.lax.cummax(x * c, axis=0)
+    lse = jax.lax.cumlogsumexp(x, reverse=True)
+    return jnp.sum(c * p) + s * k + m + lse, jnp.clip(W, 0.9, 1.1) @ jax.lax.cummin(c, reverse=True)
+
+
+class DenseRecordPrimitives(Generated):
+    def test_cumulative_sort_and_clamp_give_jacrev(self):
+        args = (np.array([0.7, 1.3, 0.9, 1.1]), np.linspace(0.5, 1.5, 16).reshape(4, 4))
+        path = os.path.join(self.dir.name, "running.graph.json")
+        g = jax_export.export(running, *args)
+        prims = {v["prim"] for v in g["vertices"]}
+        for p in ("cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp", "sort", "clamp"):
+            self.assertIn(p, prims)
+        jax_export.write(g, path)
+        ref = jax.jacrev(running, argnums=(0, 1))(*args)
+        for order in ORDERS:
+            self.check_tensor(path, order_arg(path, order, 5), list(args), ref)
+
+
 class RandomPrograms(Generated):
     """Random vector/matrix programs (tests/jax/test_export.py's generator):
     exported, then every order against jacrev."""
