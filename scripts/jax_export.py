@@ -32,11 +32,12 @@ Semantics settled here (the task language does the same):
   derivative: their vertices have no in-edges, and they give no edges. So a
   comparison (gt, lt, ...) or any other primitive with such a result is a
   vertex without edges, whatever the primitive.
-- stop_gradient and iota give no edges (their vertices have no in-edges).
+- stop_gradient, iota, floor, ceil, round and sign give no edges (their
+  vertices have no in-edges: their derivative is zero, as in JAX).
 
 Beyond AlphaGrad's rules: split (one slice per piece), clamp (elementwise),
-and one dense record each for cumsum, cumprod, cummax, cummin, cumlogsumexp
-and a one-operand sort.
+one dense record each for cumsum, cumprod, cummax, cummin, cumlogsumexp
+and a one-operand sort, and no edge for floor, ceil, round and sign.
 
 Unsupported: primitives without a rule (gather, scatter, rev, argsort,
 while, scan, cond, ...), equations with several outputs, and arrays of rank
@@ -94,7 +95,9 @@ UNARY = {"neg", "abs", "exp", "log", "log1p", "sin", "cos", "tan", "asin", "acos
          "square", "exp2", "expm1", "cbrt", "erf_inv", "erfc"}
 BINARY = {"add", "sub", "mul", "div", "pow", "atan2", "add_any", "eq", "max", "min", "rem"}
 RESHAPE_LIKE = {"reshape", "slice", "dynamic_slice", "dynamic_update_slice"}
-NO_EDGE = {"stop_gradient", "iota"}
+# no edge: the derivative is zero (stop_gradient; and, beyond AlphaGrad's
+# table, the piecewise-constant floor, ceil, round and sign, as JAX has it)
+NO_EDGE = {"stop_gradient", "iota", "floor", "ceil", "round", "sign"}
 # beyond AlphaGrad's table: primitives whose Jacobian in their (first)
 # operand has no structure the records can name (a running sum or product,
 # a sort's permutation): one dense record, d out / d x in full
@@ -291,7 +294,7 @@ def _rule_calls():
         calls.append((prim, [() if o is L else tuple(o) for o in ops], [o is L for o in ops],
                       tuple(out), params or {}))
 
-    for prim in sorted(UNARY | {"convert_element_type", "copy", "copy_p", "stop_gradient"}):
+    for prim in sorted(UNARY | {"convert_element_type", "copy", "copy_p"} | (NO_EDGE - {"iota"})):
         for x in _SHAPES:
             call(prim, [x], x)
     for prim in sorted(BINARY):

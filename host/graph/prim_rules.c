@@ -21,6 +21,9 @@ static const char *const BINARY[] = {"add", "sub", "mul", "div", "pow", "atan2",
 static const char *const COPY_LIKE[] = {"convert_element_type", "copy", "copy_p"};
 static const char *const RESHAPE_LIKE[] = {"reshape", "slice", "dynamic_slice",
                                            "dynamic_update_slice"};
+/* no edge: a zero derivative (and, beyond AlphaGrad's table, the piecewise-constant
+ * floor, ceil, round and sign, as JAX has them) */
+static const char *const NO_EDGE[] = {"stop_gradient", "iota", "floor", "ceil", "round", "sign"};
 /* beyond AlphaGrad's table: a Jacobian in the (first) operand with no structure the
  * records can name (a running sum or product, a sort's permutation): one dense record */
 static const char *const DENSE[] = {"cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp",
@@ -40,7 +43,7 @@ int ccx_prim_known(const char *p) {
            strcmp(p, "reduce_sum") == 0 || strcmp(p, "reduce_max") == 0 ||
            strcmp(p, "reduce_min") == 0 || strcmp(p, "transpose") == 0 ||
            strcmp(p, "broadcast_in_dim") == 0 || strcmp(p, "squeeze") == 0 ||
-           strcmp(p, "concatenate") == 0 || strcmp(p, "stop_gradient") == 0 || strcmp(p, "iota") == 0;
+           strcmp(p, "concatenate") == 0 || IN(p, NO_EDGE);
 }
 
 static void S(const ccx_shape *s, int32_t d[2]) { ccx_shape_record_dims(s, d); }
@@ -202,7 +205,7 @@ int ccx_prim_records(const ccx_prim_call *c, ccx_edge rec[], ccx_error *err) {
             if (!c->literal[i]) set(&rec[i], CCX_SP_RESHAPE, &c->out, &c->operand[first_var]);
     } else if (IN(p, COPY_LIKE)) {
         if (first_var >= 0) set(&rec[first_var], CCX_SP_COPY, &c->out, &c->operand[first_var]);
-    } else if (strcmp(p, "stop_gradient") == 0 || strcmp(p, "iota") == 0) {
+    } else if (IN(p, NO_EDGE)) {
         return 0; /* no edge */
     } else {
         return ccx_error_set(err, "AlphaGrad's graph builder has no rule for the primitive '%s'", p);

@@ -35,7 +35,8 @@ static const char *const KNOWN[] = {
     "gt", "ge", "integer_pow", "dot_general", "reduce_sum", "reduce_max", "reduce_min",
     "transpose", "broadcast_in_dim", "squeeze", "reshape", "slice", "dynamic_slice",
     "dynamic_update_slice", "concatenate", "convert_element_type", "select_n", "iota", "clamp",
-    "cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp", "sort"};
+    "cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp", "sort", "floor", "ceil", "round",
+    "sign", "argmax", "argmin"};
 
 static int known(const char *p) {
     for (size_t i = 0; i < sizeof KNOWN / sizeof KNOWN[0]; i++)

@@ -63,7 +63,7 @@ _UNARY = {
     "erf_inv": lax.erf_inv, "expm1": lax.expm1, "cbrt": lax.cbrt,
     "exp2": lambda x: lax.exp(x * _math.log(2.0)),
     "square": lambda x: lax.integer_pow(x, 2),
-    "stop_gradient": lax.stop_gradient,
+    "stop_gradient": lax.stop_gradient, "floor": lax.floor, "ceil": lax.ceil, "sign": lax.sign,
     "copy": lambda x: x, "copy_p": lambda x: x,
 }
 _BINARY = {
@@ -120,6 +120,11 @@ def _prim(name, ops, p):
         return lax.select_n(*ops)
     if name == "clamp":
         return lax.clamp(*ops)
+    if name == "round":
+        return lax.round(ops[0], lax.RoundingMethod(int(p.get("rounding_method", 0))))
+    if name in ("argmax", "argmin"):  # an integer result: no derivative, the value exact
+        f = lax.argmax if name == "argmax" else lax.argmin
+        return f(ops[0], int(p["axes"][0]), jnp.dtype(p["index_dtype"]))
     if name in _CUMULATIVE:
         return _CUMULATIVE[name](ops[0], axis=int(p["axis"]), reverse=bool(p["reverse"]))
     if name == "sort":  # one operand (jnp.sort); argsort's two are refused by the exporter
@@ -270,7 +275,7 @@ def _partial(name, k, ops, out, p):
         return _elementwise(S, P, 1.0)
     if name == "neg" or (name == "sub" and k == 1):
         return _elementwise(S, P, -1.0)
-    if name == "stop_gradient":
+    if name in ("stop_gradient", "floor", "ceil", "round", "sign"):
         return _Zero(S, P)
     if name == "dot_general":
         (lc, rc), (lb, rb) = p["dimension_numbers"]

@@ -340,6 +340,28 @@ class DenseRecordPrimitives(Generated):
             self.check_tensor(path, order_arg(path, order, 5), list(args), ref)
 
 
+def binned(x):
+    # piecewise-constant primitives (no edge: a zero derivative, as in JAX) and
+    # an integer argmax whose one-hot scales a path: the primal stays exact
+    hot = (jnp.arange(4) == jnp.argmax(x)).astype(x.dtype)
+    return jnp.sin(x) * jnp.sign(x - 1.0) + jnp.floor(x * 3.0) * x + jnp.round(x) * hot * jnp.ceil(x)
+
+
+class PiecewiseConstant(Generated):
+    def test_floor_ceil_round_sign_and_argmax_give_jacrev(self):
+        x = np.array([0.7, 1.3, 0.9, 1.6])
+        path = os.path.join(self.dir.name, "binned.graph.json")
+        g = jax_export.export(binned, x)
+        prims = {v["prim"] for v in g["vertices"]}
+        for p in ("floor", "ceil", "round", "sign", "argmax"):
+            self.assertIn(p, prims)
+        jax_export.write(g, path)
+        ref = jax.jacrev(binned)(x)
+        for order in ORDERS:
+            m = self.check_tensor(path, order_arg(path, order, 7), [x], (ref,))
+            self.assertTrue(np.allclose(m.outputs(x), binned(x), rtol=1e-12))
+
+
 class RandomPrograms(Generated):
     """Random vector/matrix programs (tests/jax/test_export.py's generator):
     exported, then every order against jacrev."""
