@@ -35,7 +35,9 @@ Semantics settled here (the task language does the same):
 - stop_gradient, iota, floor, ceil, round and sign give no edges (their
   vertices have no in-edges: their derivative is zero, as in JAX).
 
-Beyond AlphaGrad's rules: split (one slice per piece), clamp (elementwise),
+Beyond AlphaGrad's rules: split (one slice per piece) and stack (a
+broadcast_in_dim per operand, then a concatenate), as JAX 0.4.26 traced
+them; clamp (elementwise),
 one dense record each for cumsum, cumprod, cummax, cummin, cumlogsumexp
 and a one-operand sort, and no edge for floor, ceil, round and sign.
 
@@ -452,6 +454,14 @@ def _param_text(v):
     return str(v)
 
 
+class _Piece:
+    """A value of the exporter's own, when it writes one equation as several
+    (stack's broadcasts): what vertex() reads of a jaxpr variable."""
+    def __init__(self, shape, dtype):
+        import types
+        self.aval = types.SimpleNamespace(shape=tuple(shape), dtype=dtype)
+
+
 class _Flat:
     """The equations of a jaxpr with every call inlined, and the graph."""
 
@@ -522,6 +532,9 @@ class _Flat:
         if prim == "split":
             self.split(eqn, env, where)
             return
+        if prim == "stack":
+            self.stack(eqn, env, where)
+            return
         if prim not in KNOWN and out_float:
             raise ExportError("primitive '%s' at %s: ccx has no edge rule for it (supported: %s)"
                               % (prim, where or "an unknown line", ", ".join(sorted(KNOWN))))
@@ -544,6 +557,21 @@ class _Flat:
             params = {"start_indices": tuple(starts), "limit_indices": tuple(limits), "strides": None}
             self.vertex("slice", params, [x], out, env, where)
             start += int(size)
+
+    def stack(self, eqn, env, where):
+        """jnp.stack's one equation (JAX 0.5 and later) as what JAX 0.4.26
+        traced it to: a broadcast_in_dim of each operand adding the stacked
+        axis, then one concatenate along it; the same records and cost."""
+        axis = int(eqn.params["axis"])
+        pieces = []
+        for v in eqn.invars:
+            dims = tuple(v.aval.shape)
+            shape = dims[:axis] + (1,) + dims[axis:]
+            params = {"shape": shape, "broadcast_dimensions": tuple(k for k in range(len(shape)) if k != axis),
+                      "sharding": None}
+            pieces.append(_Piece(shape, v.aval.dtype))
+            self.vertex("broadcast_in_dim", params, [v], pieces[-1], env, where)
+        self.vertex("concatenate", {"dimension": axis}, pieces, eqn.outvars[0], env, where)
 
     def vertex(self, prim, eqn_params, invars, out, env, where):
         """One vertex for one result: its shape, operands, params, source and edges."""

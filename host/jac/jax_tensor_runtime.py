@@ -64,6 +64,8 @@ _UNARY = {
     "exp2": lambda x: lax.exp(x * _math.log(2.0)),
     "square": lambda x: lax.integer_pow(x, 2),
     "stop_gradient": lax.stop_gradient, "floor": lax.floor, "ceil": lax.ceil, "sign": lax.sign,
+    # boolean results (no derivative; the exporter gives them no edges)
+    "is_finite": lax.is_finite, "not": lax.bitwise_not,
     "copy": lambda x: x, "copy_p": lambda x: x,
 }
 _BINARY = {
@@ -71,6 +73,7 @@ _BINARY = {
     "div": jnp.divide, "pow": jnp.power, "atan2": jnp.arctan2, "max": jnp.maximum,
     "min": jnp.minimum, "rem": jnp.fmod, "eq": jnp.equal, "ne": jnp.not_equal,
     "lt": jnp.less, "le": jnp.less_equal, "gt": jnp.greater, "ge": jnp.greater_equal,
+    "and": lax.bitwise_and, "or": lax.bitwise_or, "xor": lax.bitwise_xor,
 }
 _ELEMENTWISE = set(_UNARY) | set(_BINARY) | {"integer_pow", "select_n", "convert_element_type", "clamp"}
 _CUMULATIVE = {"cumsum": lax.cumsum, "cumprod": lax.cumprod, "cummax": lax.cummax,

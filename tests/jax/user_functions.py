@@ -1,0 +1,92 @@
+"""Functions written the way their fields write them (not for ccx), for
+tests/jax/test_user_functions.py: each exports without rewriting and its
+generated Jacobian equals jax.jacrev, or, for what ccx does not take yet, the
+refusal names the primitive and the line. ARGS gives each one's arguments
+(shapes; values are drawn in [0.5, 1.5])."""
+import jax.numpy as jnp
+from jax.scipy.special import erf, logsumexp
+
+
+def seir(y, beta, gamma):
+    """epidemiology: an SEIR right-hand side, the state packed in one vector"""
+    s, e, i, r = jnp.split(y, 4)
+    n = s + e + i + r
+    inf = beta * s * i / n
+    return jnp.concatenate([-inf, inf - 0.2 * e, 0.2 * e - gamma * i, gamma * i])
+
+
+def mlp_layernorm_xent(x, W1, b1, W2, target):
+    """machine learning: a layer-normed MLP under a cross-entropy loss"""
+    h = W1 @ x + b1
+    mu = jnp.mean(h)
+    var = jnp.mean((h - mu) ** 2)
+    h = jnp.tanh((h - mu) / jnp.sqrt(var + 1e-5))
+    logits = W2 @ h
+    return -jnp.sum(target * (logits - logsumexp(logits)))
+
+
+def black_scholes_call(S, K, T, r, sigma):
+    """finance: the Black-Scholes price of a European call"""
+    d1 = (jnp.log(S / K) + (r + 0.5 * sigma ** 2) * T) / (sigma * jnp.sqrt(T))
+    d2 = d1 - sigma * jnp.sqrt(T)
+    N = lambda z: 0.5 * (1.0 + erf(z / jnp.sqrt(2.0)))  # noqa: E731
+    return S * N(d1) - K * jnp.exp(-r * T) * N(d2)
+
+
+def double_pendulum(y, m1, m2, l1, l2):
+    """mechanics: the double pendulum's equations of motion, state y = (t1, t2, w1, w2)"""
+    t1, t2, w1, w2 = y[0], y[1], y[2], y[3]
+    g = 9.81
+    d = t1 - t2
+    den = 2 * m1 + m2 - m2 * jnp.cos(2 * d)
+    a1 = (-g * (2 * m1 + m2) * jnp.sin(t1) - m2 * g * jnp.sin(t1 - 2 * t2)
+          - 2 * jnp.sin(d) * m2 * (w2 ** 2 * l2 + w1 ** 2 * l1 * jnp.cos(d))) / (l1 * den)
+    a2 = (2 * jnp.sin(d) * (w1 ** 2 * l1 * (m1 + m2) + g * (m1 + m2) * jnp.cos(t1)
+          + w2 ** 2 * l2 * m2 * jnp.cos(d))) / (l2 * den)
+    return jnp.stack([w1, w2, a1, a2])
+
+
+def kinetics(c, k):
+    """chemistry: three reactions with mass-action and Arrhenius-like rates"""
+    r1 = k[0] * c[0] * c[1]
+    r2 = k[1] * c[2] ** 1.5
+    r3 = k[2] * jnp.exp(-1.0 / c[3]) * c[0]
+    return jnp.stack([-r1 - r3, -r1 + r2, r1 - r2, r3])
+
+
+def softplus_logreg(w, X, y):
+    """statistics: an L2-regularised logistic regression loss"""
+    z = X @ w
+    return jnp.mean(jnp.logaddexp(0.0, z) - y * z) + 0.01 * jnp.sum(w ** 2)
+
+
+def kalman_update(x, P, z, H, R):
+    """estimation: a Kalman filter's measurement update (needs a matrix inverse)"""
+    S = H @ P @ H.T + R
+    K = P @ H.T @ jnp.linalg.inv(S)
+    return x + K @ (z - H @ x), P - K @ H @ P
+
+
+def lennard_jones(R):
+    """molecular dynamics: a Lennard-Jones energy over pairwise differences (rank 3)"""
+    d = R[:, None, :] - R[None, :, :]
+    r2 = jnp.sum(d ** 2, axis=-1) + jnp.eye(R.shape[0])
+    inv6 = (1.0 / r2) ** 3
+    return jnp.sum((inv6 ** 2 - inv6) * (1 - jnp.eye(R.shape[0])))
+
+
+ARGS = {
+    "seir": [(8,), (), ()],
+    "mlp_layernorm_xent": [(8,), (16, 8), (16,), (4, 16), (4,)],
+    "black_scholes_call": [(), (), (), (), ()],
+    "double_pendulum": [(4,), (), (), (), ()],
+    "kinetics": [(4,), (3,)],
+    "softplus_logreg": [(3,), (6, 3), (6,)],
+    "kalman_update": [(2,), (2, 2), (1,), (1, 2), (1, 1)],
+    "lennard_jones": [(4, 3)],
+}
+# what ccx refuses today, and the words the refusal must contain
+REFUSED = {
+    "kalman_update": ["'lu'", "user_functions.py:"],
+    "lennard_jones": ["rank 3", "user_functions.py:"],
+}
