@@ -38,8 +38,9 @@ Semantics settled here (the task language does the same):
 Beyond AlphaGrad's rules: split (one slice per piece) and stack (a
 broadcast_in_dim per operand, then a concatenate), as JAX 0.4.26 traced
 them; clamp (elementwise),
-one dense record each for cumsum, cumprod, cummax, cummin, cumlogsumexp
-and a one-operand sort, and no edge for floor, ceil, round and sign.
+one dense record each for cumsum, cumprod, cummax, cummin, cumlogsumexp,
+a one-operand sort and a jnp.linalg.inv or solve call (one vertex for the
+call), pad (reshape-like), and no edge for floor, ceil, round and sign.
 
 Unsupported: primitives without a rule (gather, scatter, rev, argsort,
 while, scan, cond, ...), equations with several outputs, and arrays of rank
@@ -103,8 +104,11 @@ NO_EDGE = {"stop_gradient", "iota", "floor", "ceil", "round", "sign"}
 # beyond AlphaGrad's table: primitives whose Jacobian in their (first)
 # operand has no structure the records can name (a running sum or product,
 # a sort's permutation): one dense record, d out / d x in full
-DENSE = {"cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp", "sort"}
-KNOWN = (UNARY | BINARY | RESHAPE_LIKE | NO_EDGE | DENSE | {"clamp"} |
+DENSE = {"cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp", "sort",
+         # jnp.linalg.inv and solve: one vertex each for the whole call (its
+         # lu has three results, its pivots gather), dense in every operand
+         "inv", "solve"}
+KNOWN = (UNARY | BINARY | RESHAPE_LIKE | NO_EDGE | DENSE | {"clamp", "pad"} |
          {"dot_general", "reduce_sum", "reduce_max", "reduce_min", "transpose",
           "broadcast_in_dim", "squeeze", "concatenate", "convert_element_type",
           "select_n", "copy", "copy_p"})
@@ -200,8 +204,16 @@ def records(prim, shapes, literal, out, params):
             o = shapes[1] if i != 1 else shapes[0] if not literal[0] or literal[2] else shapes[2]
             rec[i] = r(_binary_type(shapes[i], o, out), i)
     elif prim in DENSE:
-        if first is not None:
-            rec[first] = r(SP_DENSE, first)
+        for i in var:
+            rec[i] = r(SP_DENSE, i)
+    elif prim == "pad":
+        # pad(x, value), beyond AlphaGrad's table: x's entries move (a 0/1
+        # selection, reshape-like as slice and concatenate are); the padding
+        # value, when it is a variable, reaches every padded entry: dense
+        if not literal[0]:
+            rec[0] = r(SP_RESHAPE, 0)
+        if n > 1 and not literal[1]:
+            rec[1] = r(SP_DENSE, 1)
     elif prim in BINARY or prim == "select_n":
         ops = range(1, n) if prim == "select_n" else range(n)   # select_n: not the predicate
         for i in ops:
@@ -356,9 +368,18 @@ def _rule_calls():
             call("concatenate", [L if k == lit else p for k, p in enumerate(parts)], out)
     for x in _SHAPES:
         call("iota", [()], x)  # iota has no operands; one Var shows it still gives no edge
-    for prim in sorted(DENSE):
+    for prim in sorted(DENSE - {"solve"}):
         for x in _SHAPES:
             call(prim, [x], x)
+    for x, out in [((4,), (6,)), ((4,), (4,)), ((1,), (3,)), ((3, 4), (5, 4)), ((4, 4), (4, 7))]:
+        call("pad", [x, L], out)
+        call("pad", [x, ()], out)
+        call("pad", [L, ()], out)
+    for A in [(1, 1), (4, 4)]:
+        for b in [(A[0],), (A[0], 1), (A[0], 4)]:
+            call("solve", [A, b], b)
+            call("solve", [L, b], b)
+            call("solve", [A, L], b)
     for x in _SHAPES:
         for lo in ([(), x] if x else [()]):
             for hi in ([(), x] if x else [()]):
@@ -500,6 +521,8 @@ class _Flat:
         jax, jcore, _ = _jax()
         prim = eqn.primitive.name
         where = _where(eqn) or self.call_where
+        if prim in CALLS and self.linalg_call(eqn, env, where):
+            return
         if prim in CALLS:
             key = CALLS[prim]
             inner = eqn.params.get(key) if key else None
@@ -557,6 +580,36 @@ class _Flat:
             params = {"start_indices": tuple(starts), "limit_indices": tuple(limits), "strides": None}
             self.vertex("slice", params, [x], out, env, where)
             start += int(size)
+
+    def linalg_call(self, eqn, env, where):
+        """A jit call of jnp.linalg.inv or solve as one vertex 'inv' / 'solve'
+        (their lu has three results and pivots that gather): True when eqn is
+        one, which its name, its shapes and its values at a random
+        well-conditioned point must all say."""
+        import numpy as np
+        jax, jcore, _ = _jax()
+        name = eqn.params.get("name")
+        closed = eqn.params.get("jaxpr")
+        if name not in ("inv", "solve") or closed is None or len(eqn.outvars) != 1:
+            return False
+        shapes = [tuple(v.aval.shape) for v in eqn.invars]
+        out = tuple(eqn.outvars[0].aval.shape)
+        if not (len(shapes) == (1 if name == "inv" else 2) and len(shapes[0]) == 2 and
+                shapes[0][0] == shapes[0][1] and
+                (name == "inv" and out == shapes[0] or
+                 name == "solve" and 1 <= len(shapes[1]) <= 2 and shapes[1][0] == shapes[0][0] and
+                 out == shapes[1])):
+            return False
+        rng = np.random.default_rng(0)
+        n = shapes[0][0]
+        vals = [np.eye(n) * n + rng.uniform(-0.5, 0.5, (n, n))] + [rng.uniform(-1, 1, s) for s in shapes[1:]]
+        vals = [np.asarray(v, dtype=iv.aval.dtype) for v, iv in zip(vals, eqn.invars)]
+        got = np.asarray(jcore.eval_jaxpr(closed.jaxpr, closed.consts, *vals)[0])
+        want = np.linalg.inv(vals[0]) if name == "inv" else np.linalg.solve(vals[0], vals[1])
+        if not np.allclose(got, want, rtol=1e-4, atol=1e-5):
+            return False
+        self.vertex(name, {}, eqn.invars, eqn.outvars[0], env, where)
+        return True
 
     def stack(self, eqn, env, where):
         """jnp.stack's one equation (JAX 0.5 and later) as what JAX 0.4.26

@@ -27,7 +27,8 @@ static const char *const NO_EDGE[] = {"stop_gradient", "iota", "floor", "ceil", 
 /* beyond AlphaGrad's table: a Jacobian in the (first) operand with no structure the
  * records can name (a running sum or product, a sort's permutation): one dense record */
 static const char *const DENSE[] = {"cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp",
-                                    "sort"};
+                                    "sort", /* jnp.linalg.inv and solve, one vertex each */
+                                    "inv", "solve"};
 
 static int in_list(const char *p, const char *const *list, size_t n) {
     for (size_t i = 0; i < n; i++)
@@ -38,7 +39,7 @@ static int in_list(const char *p, const char *const *list, size_t n) {
 
 int ccx_prim_known(const char *p) {
     return IN(p, UNARY) || IN(p, BINARY) || IN(p, RESHAPE_LIKE) || IN(p, COPY_LIKE) ||
-           IN(p, DENSE) || strcmp(p, "clamp") == 0 ||
+           IN(p, DENSE) || strcmp(p, "clamp") == 0 || strcmp(p, "pad") == 0 ||
            strcmp(p, "select_n") == 0 || strcmp(p, "dot_general") == 0 ||
            strcmp(p, "reduce_sum") == 0 || strcmp(p, "reduce_max") == 0 ||
            strcmp(p, "reduce_min") == 0 || strcmp(p, "transpose") == 0 ||
@@ -160,8 +161,15 @@ int ccx_prim_records(const ccx_prim_call *c, ccx_edge rec[], ccx_error *err) {
             set(&rec[i], binary_type(&c->operand[i], &c->operand[o], &c->out), &c->out,
                 &c->operand[i]);
         }
+    } else if (strcmp(p, "pad") == 0) {
+        /* pad(x, value), not in AlphaGrad's table: x's entries move (a 0/1 selection,
+         * reshape-like as slice and concatenate are); a variable padding value reaches
+         * every padded entry: dense */
+        if (n >= 1 && !c->literal[0]) set(&rec[0], CCX_SP_RESHAPE, &c->out, &c->operand[0]);
+        if (n >= 2 && !c->literal[1]) set(&rec[1], CCX_SP_DENSE, &c->out, &c->operand[1]);
     } else if (IN(p, DENSE)) {
-        if (first_var >= 0) set(&rec[first_var], CCX_SP_DENSE, &c->out, &c->operand[first_var]);
+        for (int i = 0; i < n; i++)
+            if (!c->literal[i]) set(&rec[i], CCX_SP_DENSE, &c->out, &c->operand[i]);
     } else if (strcmp(p, "dot_general") == 0) {
         if (n != 2) return ccx_error_set(err, "dot_general needs two operands");
         int t[2];

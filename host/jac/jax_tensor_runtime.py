@@ -123,6 +123,13 @@ def _prim(name, ops, p):
         return lax.select_n(*ops)
     if name == "clamp":
         return lax.clamp(*ops)
+    if name == "pad":
+        return lax.pad(jnp.asarray(ops[0]), jnp.asarray(ops[1], jnp.result_type(ops[0])),
+                       tuple(tuple(c) for c in p["padding_config"]))
+    if name == "inv":  # jnp.linalg.inv as one vertex (scripts/jax_export.py)
+        return jnp.linalg.inv(ops[0])
+    if name == "solve":
+        return jnp.linalg.solve(ops[0], ops[1])
     if name == "round":
         return lax.round(ops[0], lax.RoundingMethod(int(p.get("rounding_method", 0))))
     if name in ("argmax", "argmin"):  # an integer result: no derivative, the value exact

@@ -54,6 +54,13 @@ def kinetics(c, k):
     return jnp.stack([-r1 - r3, -r1 + r2, r1 - r2, r3])
 
 
+def newton_step(x, A, b):
+    """numerics: one Newton step for A x + sin(x) = b (jnp.linalg.solve)"""
+    F = A @ x + jnp.sin(x) - b
+    J = A + jnp.diag(jnp.cos(x))
+    return x - jnp.linalg.solve(J, F)
+
+
 def softplus_logreg(w, X, y):
     """statistics: an L2-regularised logistic regression loss"""
     z = X @ w
@@ -61,7 +68,7 @@ def softplus_logreg(w, X, y):
 
 
 def kalman_update(x, P, z, H, R):
-    """estimation: a Kalman filter's measurement update (needs a matrix inverse)"""
+    """estimation: a Kalman filter's measurement update (jnp.linalg.inv)"""
     S = H @ P @ H.T + R
     K = P @ H.T @ jnp.linalg.inv(S)
     return x + K @ (z - H @ x), P - K @ H @ P
@@ -83,10 +90,10 @@ ARGS = {
     "kinetics": [(4,), (3,)],
     "softplus_logreg": [(3,), (6, 3), (6,)],
     "kalman_update": [(2,), (2, 2), (1,), (1, 2), (1, 1)],
+    "newton_step": [(3,), (3, 3), (3,)],
     "lennard_jones": [(4, 3)],
 }
 # what ccx refuses today, and the words the refusal must contain
 REFUSED = {
-    "kalman_update": ["'lu'", "user_functions.py:"],
     "lennard_jones": ["rank 3", "user_functions.py:"],
 }
