@@ -3,6 +3,7 @@ tests/jax/test_user_functions.py: each exports without rewriting and its
 generated Jacobian equals jax.jacrev, or, for what ccx does not take yet, the
 refusal names the primitive and the line. ARGS gives each one's arguments
 (shapes; values are drawn in [0.5, 1.5])."""
+import jax
 import jax.numpy as jnp
 from jax.scipy.special import erf, logsumexp
 
@@ -97,3 +98,90 @@ ARGS = {
 REFUSED = {
     "lennard_jones": ["rank 3", "user_functions.py:"],
 }
+
+
+def van_der_pol(y, mu):
+    """dynamics: the Van der Pol oscillator"""
+    x, v = y[0], y[1]
+    return jnp.array([v, mu * (1 - x ** 2) * v - x])
+
+
+def lorenz(y, sigma, rho, beta):
+    """chaos: the Lorenz system"""
+    x, yy, z = y
+    return jnp.stack([sigma * (yy - x), x * (rho - z) - yy, x * yy - beta * z])
+
+
+def heat_stencil(u, alpha):
+    """PDEs: one explicit step of the 1-D heat equation with fixed ends"""
+    lap = u[:-2] - 2 * u[1:-1] + u[2:]
+    return jnp.concatenate([u[:1], u[1:-1] + alpha * lap, u[-1:]])
+
+
+def attention(X, Wq, Wk, Wv):
+    """transformers: one softmax attention head"""
+    q, k, v = X @ Wq, X @ Wk, X @ Wv
+    a = jax.nn.softmax(q @ k.T / jnp.sqrt(q.shape[1]), axis=-1)
+    return a @ v
+
+
+def gru_cell(x, h, Wz, Uz, Wr, Ur, Wh, Uh):
+    """recurrent nets: a GRU cell"""
+    z = jax.nn.sigmoid(Wz @ x + Uz @ h)
+    r = jax.nn.sigmoid(Wr @ x + Ur @ h)
+    hh = jnp.tanh(Wh @ x + Uh @ (r * h))
+    return (1 - z) * h + z * hh
+
+
+def robot_arm_tip(q, lengths):
+    """robotics: the tip of a planar arm (running sums of joint angles)"""
+    a = jnp.cumsum(q)
+    return jnp.stack([jnp.sum(lengths * jnp.cos(a)), jnp.sum(lengths * jnp.sin(a))])
+
+
+def portfolio(w, Sigma, mu, risk):
+    """finance: mean-variance utility of a portfolio"""
+    return w @ mu - risk * w @ Sigma @ w
+
+
+def michaelis_menten(S, Vmax, Km, I, Ki):
+    """biochemistry: competitive inhibition kinetics"""
+    return Vmax * S / (Km * (1 + I / Ki) + S)
+
+
+def planck(lam, T):
+    """physics: Planck's law (spectral radiance), in scaled units"""
+    return 1.0 / lam ** 5 / jnp.expm1(1.0 / (lam * T))
+
+
+def gaussian_nll(x, mu, log_sigma):
+    """statistics: a diagonal Gaussian negative log-likelihood"""
+    z = (x - mu) * jnp.exp(-log_sigma)
+    return 0.5 * jnp.sum(z ** 2) + jnp.sum(log_sigma) + 0.5 * x.shape[0] * jnp.log(2 * jnp.pi)
+
+
+def rosenbrock(x):
+    """optimisation: the Rosenbrock function"""
+    return jnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def spring_chain(x, k):
+    """mechanics: forces in a chain of springs with fixed ends"""
+    ext = jnp.diff(jnp.concatenate([jnp.zeros(1), x, jnp.ones(1)]))
+    return k[1:] * ext[1:] - k[:-1] * ext[:-1]
+
+
+ARGS.update({
+    "van_der_pol": [(2,), ()],
+    "lorenz": [(3,), (), (), ()],
+    "heat_stencil": [(8,), ()],
+    "attention": [(4, 6), (6, 3), (6, 3), (6, 3)],
+    "gru_cell": [(3,), (4,), (4, 3), (4, 4), (4, 3), (4, 4), (4, 3), (4, 4)],
+    "robot_arm_tip": [(4,), (4,)],
+    "portfolio": [(4,), (4, 4), (4,), ()],
+    "michaelis_menten": [(), (), (), (), ()],
+    "planck": [(5,), ()],
+    "gaussian_nll": [(5,), (5,), (5,)],
+    "rosenbrock": [(5,)],
+    "spring_chain": [(5,), (6,)],
+})
