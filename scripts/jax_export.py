@@ -427,6 +427,30 @@ def rule_cases_text():
 
 # -------------------------------------------------------------- tracing --
 
+# What to write instead, for the refusals a user meets most (the error says it)
+HINTS = {
+    "gather": "index with static slices (x[2:5], x[0]) or multiply by a one-hot matrix "
+              "(jnp.eye(n)[idx] @ x) instead of an array of indices",
+    "scatter": "build the result from slices with jnp.concatenate, or add a one-hot product",
+    "scatter-add": "build the result from slices with jnp.concatenate, or add a one-hot product",
+    "scatter_add": "build the result from slices with jnp.concatenate, or add a one-hot product",
+    "rev": "multiply by a reversed identity (jnp.eye(n)[::-1] @ x) instead of x[::-1]",
+    "while": "unroll a loop with a fixed trip count as a Python for loop",
+    "scan": "unroll lax.scan / fori_loop over a fixed count as a Python for loop",
+    "cond": "compute both branches and pick with jnp.where",
+    "sort": "jnp.sort of one array is taken; argsort (sort with indices) is not",
+    "lu": "jnp.linalg.inv and jnp.linalg.solve are taken whole; other factorisations are not",
+    "cholesky": "jnp.linalg.solve(A, b) is taken whole; solve with it instead of factorising",
+    "triangular_solve": "jnp.linalg.solve(A, b) is taken whole; solve with it instead",
+}
+RANK_HINT = ("keep every array at rank 2 or less: e.g. pairwise differences per coordinate, "
+             "X[:, k][:, None] - X[:, k][None, :], instead of X[:, None, :] - X[None, :, :]")
+
+
+def _hint(prim):
+    return "; instead: %s" % HINTS[prim] if prim in HINTS else ""
+
+
 class ExportError(Exception):
     """A function ccx cannot represent: the message names the primitive and
     the user's source line."""
@@ -559,11 +583,11 @@ class _Flat:
             self.stack(eqn, env, where)
             return
         if prim not in KNOWN and out_float:
-            raise ExportError("primitive '%s' at %s: ccx has no edge rule for it (supported: %s)"
-                              % (prim, where or "an unknown line", ", ".join(sorted(KNOWN))))
+            raise ExportError("primitive '%s' at %s: ccx has no edge rule for it%s (supported: %s)"
+                              % (prim, where or "an unknown line", _hint(prim), ", ".join(sorted(KNOWN))))
         if len(eqn.outvars) != 1:
-            raise ExportError("primitive '%s' at %s has %d results; a vertex has one"
-                              % (prim, where or "an unknown line", len(eqn.outvars)))
+            raise ExportError("primitive '%s' at %s has %d results; a vertex has one%s"
+                              % (prim, where or "an unknown line", len(eqn.outvars), _hint(prim)))
         self.vertex(prim, eqn.params, eqn.invars, eqn.outvars[0], env, where)
 
     def split(self, eqn, env, where):
@@ -634,10 +658,12 @@ class _Flat:
         for a in atoms:
             if len(a[2]) > 2:
                 raise ExportError("primitive '%s' at %s: an operand of rank %d %s; ccx records "
-                                  "hold two dims (docs/tensor_model.md 1)" % (prim, where or "an unknown line", len(a[2]), a[2]))
+                                  "hold two dims (docs/tensor_model.md 1); %s"
+                                  % (prim, where or "an unknown line", len(a[2]), a[2], RANK_HINT))
         if len(shape) > 2:
             raise ExportError("primitive '%s' at %s: a result of rank %d %s; ccx records hold two "
-                              "dims (docs/tensor_model.md 1)" % (prim, where or "an unknown line", len(shape), shape))
+                              "dims (docs/tensor_model.md 1); %s"
+                              % (prim, where or "an unknown line", len(shape), shape, RANK_HINT))
         node = len(self.shapes)
         self.shapes.append(shape)
         self.floats.append(_is_float(out.aval))
@@ -712,7 +738,7 @@ def graph_from_jaxpr(closed, task="f", input_names=None, origin=None, alphagrad_
         shape = tuple(v.aval.shape)
         if len(shape) > 2:
             raise ExportError("input %d has rank %d %s; ccx records hold two dims "
-                              "(docs/tensor_model.md 1)" % (i + 1, len(shape), shape))
+                              "(docs/tensor_model.md 1); %s" % (i + 1, len(shape), shape, RANK_HINT))
         name = input_names[i] if input_names and i < len(input_names) else "in%d" % (i + 1)
         entry = {"name": name, "shape": list(shape)}
         if not _is_float(v.aval):  # no derivative; code generators refuse to feed it floats

@@ -316,6 +316,7 @@ class CommandLine(Tmp):
         r = self.run_export("user_mod:cum", "--arg", "f32[4]", "-o", "x.json")
         self.assertEqual(r.returncode, 2)
         self.assertIn("gather", r.stderr)
+        self.assertIn("one-hot", r.stderr)  # what to write instead
         self.assertIn("user_mod.py:7", r.stderr)
         self.assertFalse(os.path.exists(self.path("x.json")))
 
@@ -323,6 +324,7 @@ class CommandLine(Tmp):
         r = self.run_export("user_mod:rank3", "--arg", "f32[4]")
         self.assertEqual(r.returncode, 2)
         self.assertIn("rank 3", r.stderr)
+        self.assertIn("rank 2 or less", r.stderr)  # what to write instead
         self.assertIn("user_mod.py:11", r.stderr)
 
     def test_no_differentiable_path_is_refused_with_the_def_line(self):
