@@ -802,6 +802,13 @@ def _require_a_derivative(fl, inputs, outputs, jaxpr):
     input (integer or boolean inputs or outputs, stop_gradient, constants):
     its Jacobian is zero, every order would cost 0 and be 'optimal', and
     jax.jacrev refuses such a function too."""
+    for k, v in enumerate(jaxpr.outvars):
+        aval = getattr(v, "aval", None)
+        if aval is not None and not _is_float(aval):
+            raise NoDerivativeError(
+                "output %d is %s%s, which has no derivative (jax.jacrev refuses such outputs "
+                "too); return floats only, e.g. drop it or return y.astype(jnp.float32)"
+                % (k + 1, aval.dtype, list(aval.shape)))
     succ = {}
     for (s, d) in fl.edges:
         succ.setdefault(s, []).append(d)

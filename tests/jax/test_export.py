@@ -270,7 +270,7 @@ def feeds(a, b):
 
 
 def ints(n, k):
-    return n * k + 1
+    return (n * k + 1).astype(jnp.float32)
 
 
 def stopped(x):
@@ -279,10 +279,14 @@ def stopped(x):
 
 def scaled(x, n):
     return jnp.sin(x) * n
+
+
+def with_index(x):
+    return jnp.sin(x), jnp.argmax(x)
 '''
 
 USER_LINE = {name: k + 1 for k, text in enumerate(USER.splitlines())
-             for name in ("ints", "stopped") if text.startswith("def %s(" % name)}
+             for name in ("ints", "stopped", "with_index") if text.startswith("def %s(" % name)}
 
 FEEDS_CCX = '''input a, b
 y1 = a * b
@@ -340,6 +344,13 @@ class CommandLine(Tmp):
         # one float path is enough: an integer input beside it is no error
         r = self.run_export("user_mod:scaled", "--arg", "f32[3]", "--arg", "i32[]", "-o", "ok.json")
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_integer_outputs_are_refused_with_the_def_line(self):
+        r = self.run_export("user_mod:with_index", "--arg", "f32[4]", "-o", "w.json")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("output 2 is int32", r.stderr)
+        self.assertIn("user_mod.py:%d" % USER_LINE["with_index"], r.stderr)
+        self.assertFalse(os.path.exists(self.path("w.json")))
 
     def test_integer_inputs_carry_their_dtype_and_code_generators_refuse_them(self):
         r = self.run_export("user_mod:scaled", "--arg", "f32[3]", "--arg", "i32[]", "-o", "s.json")
