@@ -40,9 +40,9 @@ broadcast_in_dim per operand, then a concatenate), as JAX 0.4.26 traced
 them; clamp (elementwise),
 one dense record each for cumsum, cumprod, cummax, cummin, cumlogsumexp,
 a one-operand sort and a jnp.linalg.inv or solve call (one vertex for the
-call), pad (reshape-like), and no edge for floor, ceil, round and sign.
+call), pad and rev (reshape-like), and no edge for floor, ceil, round and sign.
 
-Unsupported: primitives without a rule (gather, scatter, rev, argsort,
+Unsupported: primitives without a rule (gather, scatter, argsort,
 while, scan, cond, ...), equations with several outputs, and arrays of rank
 3 or more; each is an error naming the primitive and the user's file:line
 (exit 2 on the command line), never a wrong graph. So is a function none of
@@ -97,7 +97,8 @@ UNARY = {"neg", "abs", "exp", "log", "log1p", "sin", "cos", "tan", "asin", "acos
          # emitted by newer JAX or used by common functions; elementwise like the rest
          "square", "exp2", "expm1", "cbrt", "erf_inv", "erfc"}
 BINARY = {"add", "sub", "mul", "div", "pow", "atan2", "add_any", "eq", "max", "min", "rem"}
-RESHAPE_LIKE = {"reshape", "slice", "dynamic_slice", "dynamic_update_slice"}
+RESHAPE_LIKE = {"reshape", "slice", "dynamic_slice", "dynamic_update_slice",
+                "rev"}  # rev (x[::-1]), beyond AlphaGrad's table: entries move, as in a slice
 # no edge: the derivative is zero (stop_gradient; and, beyond AlphaGrad's
 # table, the piecewise-constant floor, ceil, round and sign, as JAX has it)
 NO_EDGE = {"stop_gradient", "iota", "floor", "ceil", "round", "sign"}
@@ -356,6 +357,8 @@ def _rule_calls():
                 call("squeeze", [x], out)
             if len(out) == len(x) and all(a <= b for a, b in zip(out, x)):
                 call("slice", [x], out)
+                if out == x:
+                    call("rev", [x], out)
                 call("dynamic_slice", [x] + [L] * len(x), out)
                 call("dynamic_update_slice", [x, out] + [L] * len(x), x)
                 call("dynamic_update_slice", [L, out] + [L] * len(x), x)
@@ -434,7 +437,6 @@ HINTS = {
     "scatter": "build the result from slices with jnp.concatenate, or add a one-hot product",
     "scatter-add": "build the result from slices with jnp.concatenate, or add a one-hot product",
     "scatter_add": "build the result from slices with jnp.concatenate, or add a one-hot product",
-    "rev": "multiply by a reversed identity (jnp.eye(n)[::-1] @ x) instead of x[::-1]",
     "while": "unroll a loop with a fixed trip count as a Python for loop",
     "scan": "unroll lax.scan / fori_loop over a fixed count as a Python for loop",
     "cond": "compute both branches and pick with jnp.where",

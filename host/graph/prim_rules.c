@@ -20,7 +20,9 @@ static const char *const BINARY[] = {"add", "sub", "mul", "div", "pow", "atan2",
 /* convert_element_type and, beyond AlphaGrad's table, the copies newer JAX emits */
 static const char *const COPY_LIKE[] = {"convert_element_type", "copy", "copy_p"};
 static const char *const RESHAPE_LIKE[] = {"reshape", "slice", "dynamic_slice",
-                                           "dynamic_update_slice"};
+                                           "dynamic_update_slice",
+                                           /* beyond AlphaGrad's table: x[::-1], entries move */
+                                           "rev"};
 /* no edge: a zero derivative (and, beyond AlphaGrad's table, the piecewise-constant
  * floor, ceil, round and sign, as JAX has them) */
 static const char *const NO_EDGE[] = {"stop_gradient", "iota", "floor", "ceil", "round", "sign"};

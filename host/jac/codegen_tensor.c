@@ -36,7 +36,8 @@ static const char *const KNOWN[] = {
     "transpose", "broadcast_in_dim", "squeeze", "reshape", "slice", "dynamic_slice",
     "dynamic_update_slice", "concatenate", "convert_element_type", "select_n", "iota", "clamp",
     "cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp", "sort", "floor", "ceil", "round",
-    "sign", "argmax", "argmin", "is_finite", "not", "and", "or", "xor", "inv", "solve", "pad"};
+    "sign", "argmax", "argmin", "is_finite", "not", "and", "or", "xor", "inv", "solve", "pad",
+    "rev"};
 
 static int known(const char *p) {
     for (size_t i = 0; i < sizeof KNOWN / sizeof KNOWN[0]; i++)

@@ -123,6 +123,8 @@ def _prim(name, ops, p):
         return lax.select_n(*ops)
     if name == "clamp":
         return lax.clamp(*ops)
+    if name == "rev":
+        return lax.rev(ops[0], tuple(p["dimensions"]))
     if name == "pad":
         return lax.pad(jnp.asarray(ops[0]), jnp.asarray(ops[1], jnp.result_type(ops[0])),
                        tuple(tuple(c) for c in p["padding_config"]))

@@ -197,3 +197,12 @@ def lennard_jones_per_coordinate(R):
 
 
 ARGS["lennard_jones_per_coordinate"] = [(4, 3)]
+
+
+def symmetric_filter(x, w):
+    """signal processing: a time-symmetric smoothing (x[::-1]) with weights"""
+    y = 0.5 * (x + x[::-1])
+    return w[0] * y + w[1] * jnp.tanh(y[::-1])
+
+
+ARGS["symmetric_filter"] = [(6,), (2,)]
