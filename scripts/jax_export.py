@@ -67,6 +67,7 @@ import json
 import os
 import re
 import sys
+import types
 
 __version__ = "1"
 
@@ -119,12 +120,16 @@ CALLS = {"pjit": "jaxpr", "jit": "jaxpr", "closed_call": "call_jaxpr", "core_cal
          "remat2": "jaxpr", "custom_lin": None}
 
 
-def S(shape):
-    """The normalised record shape (§1): one element -> (1,1), (n,) -> (n,1)."""
+def _n(shape):
     n = 1
     for d in shape:
         n *= d
-    if n == 1:
+    return n
+
+
+def S(shape):
+    """The normalised record shape (§1): one element -> (1,1), (n,) -> (n,1)."""
+    if _n(shape) == 1:
         return (1, 1)
     if len(shape) == 1:
         return (shape[0], 1)
@@ -279,13 +284,6 @@ def records(prim, shapes, literal, out, params):
 # operands and params over every branch of records().
 
 _SHAPES = [(), (1,), (4,), (1, 1), (4, 1), (1, 4), (3, 4), (4, 4)]
-
-
-def _n(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def _broadcast(a, b):
@@ -479,13 +477,15 @@ def _where(eqn):
             break
     if frame is None:
         return ""
-    # relative to the current folder when inside it (stable in committed files)
-    name = frame.file_name
-    if os.path.isabs(name):
-        rel = os.path.relpath(name)
-        if not rel.startswith(".."):
-            name = rel
-    return "%s:%d" % (name, frame.start_line)
+    return "%s:%d" % (_rel(frame.file_name), frame.start_line)
+
+
+def _rel(path):
+    """path relative to the current folder when inside it (stable in committed files)."""
+    if not os.path.isabs(path):
+        return path
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
 
 
 def _is_float(aval):
@@ -505,7 +505,6 @@ class _Piece:
     """A value of the exporter's own, when it writes one equation as several
     (stack's broadcasts): what vertex() reads of a jaxpr variable."""
     def __init__(self, shape, dtype):
-        import types
         self.aval = types.SimpleNamespace(shape=tuple(shape), dtype=dtype)
 
 
@@ -613,7 +612,7 @@ class _Flat:
         one, which its name, its shapes and its values at a random
         well-conditioned point must all say."""
         import numpy as np
-        jax, jcore, _ = _jax()
+        _, jcore, _ = _jax()
         name = eqn.params.get("name")
         closed = eqn.params.get("jaxpr")
         if name not in ("inv", "solve") or closed is None or len(eqn.outvars) != 1:
@@ -836,14 +835,11 @@ def _require_a_derivative(fl, inputs, outputs, jaxpr):
 
 
 def _def_site(f):
-    """file:line of f's def, relative to the current folder when under it."""
+    """file:line of f's def."""
     try:
-        path = inspect.getsourcefile(f)
-        line = inspect.getsourcelines(f)[1]
+        return "%s:%d" % (_rel(inspect.getsourcefile(f)), inspect.getsourcelines(f)[1])
     except (TypeError, OSError):
         return "source unknown"
-    rel = os.path.relpath(path)
-    return "%s:%d" % (path if rel.startswith("..") else rel, line)
 
 
 def export(f, *example_args, path=None, task=None, alphagrad_quirks=False, origin=None):

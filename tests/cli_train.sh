@@ -60,6 +60,9 @@ check "exported list costs the best_so_far $best" "$([[ $(cost_of "$list") == "$
 "$CCX" export "$run" -o "$tmp/best.json" 2>/dev/null
 check "exported file costs the best_so_far $best" "$([[ $(cost_of "$tmp/best.json") == "$best" ]]; echo $?)"
 expect 2 "no task named" "$CCX" export "$run" --task Nope
+# a short option that is only a long one's val is unknown, not "missing its value"
+expect 2 "unknown option '-t'" "$CCX" export "$run" -t Nope
+expect 2 "option '--task' needs a value" "$CCX" export "$run" --task
 expect 2 "tasks.json" "$CCX" export "$tmp"
 
 # eval of the checkpoint

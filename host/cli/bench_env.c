@@ -310,7 +310,7 @@ int ccx_bench_env(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            return ccx_cli_option_error("bench env", ch, argv, "h", opts);
+            return ccx_cli_option_error("bench env", ch, argv, "h");
         }
     }
     if (optind != argc)

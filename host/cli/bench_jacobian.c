@@ -255,7 +255,7 @@ int ccx_bench_jacobian(int argc, char **argv) {
         case 'k': keep = 1; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            return ccx_cli_option_error("bench", c, argv, "h", opts);
+            return ccx_cli_option_error("bench", c, argv, "h");
         }
     }
     if (0) {

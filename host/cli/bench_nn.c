@@ -124,7 +124,7 @@ int ccx_bench_nn(int argc, char **argv) {
         case 'S': save_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            return ccx_cli_option_error("bench", ch, argv, "h", opts);
+            return ccx_cli_option_error("bench", ch, argv, "h");
         }
     }
     if (optind != argc) return ccx_cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);

@@ -55,7 +55,7 @@ int ccx_bench_train(int argc, char **argv) {
         case 'h': usage(stdout); free(sets); return CCX_EXIT_OK;
         default:
             free(sets);
-            return ccx_cli_option_error("bench", c, argv, "h", opts);
+            return ccx_cli_option_error("bench", c, argv, "h");
         }
     }
     if (optind != argc - 1) {

@@ -30,15 +30,13 @@ int ccx_cli_usage_error(const char *cmd, const char *fmt, ...) {
     return CCX_EXIT_USAGE;
 }
 
-int ccx_cli_option_error(const char *cmd, int c, char *const argv[], const char *shortopts,
-                         const struct option *longopts) {
-    /* getopt sets optopt to the option's character (or a long option's val)
-     * both when the option is unknown and when its value is missing; only a
-     * known one can be missing a value */
-    int known = c == ':';
-    if (!known && optopt > 0 && optopt < 256 && optopt != ':') known = strchr(shortopts, optopt) != NULL;
-    for (const struct option *o = longopts; !known && o && o->name; o++) known = optopt && o->val == optopt;
+int ccx_cli_option_error(const char *cmd, int c, char *const argv[], const char *shortopts) {
+    /* with opterr = 0, getopt_long leaves optopt 0 for an unknown long option,
+     * the character for an unknown short one, and the option's character or
+     * val when a known one is missing its value */
     const char *arg = argv[optind - 1];
+    int is_long = arg[0] == '-' && arg[1] == '-';
+    int known = c == ':' || (optopt > 0 && (is_long || (optopt < 256 && strchr(shortopts, optopt))));
     if (known) return ccx_cli_usage_error(cmd, "option '%s' needs a value", arg);
     return ccx_cli_usage_error(cmd, "unknown option '%s'", arg);
 }

@@ -24,12 +24,10 @@ void ccx_cli_print_error(const ccx_error *err);
 int ccx_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The usage error for what getopt_long returned as `c` ('?' or ':', with
- * opterr = 0) for argv[optind - 1]: "option 'X' needs a value" for an option
- * of shortopts/longopts given without its value, else "unknown option 'X'".
- * Returns CCX_EXIT_USAGE. */
-struct option;
-int ccx_cli_option_error(const char *cmd, int c, char *const argv[], const char *shortopts,
-                         const struct option *longopts);
+ * opterr = 0) for argv[optind - 1]: "option 'X' needs a value" for a known
+ * option (a long one, or one of shortopts) given without its value, else
+ * "unknown option 'X'". Returns CCX_EXIT_USAGE. */
+int ccx_cli_option_error(const char *cmd, int c, char *const argv[], const char *shortopts);
 /* Resolve and load a task argument (path or name); prints the error and
  * returns NULL on failure. */
 ccx_graph *ccx_cli_load_task(const char *arg);

@@ -31,7 +31,7 @@ int ccx_cmd_baselines(int argc, char **argv) {
         switch (c) {
         case 'j': json = 1; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
-        default: return ccx_cli_option_error("baselines", c, argv, "h", opts);
+        default: return ccx_cli_option_error("baselines", c, argv, "h");
         }
     }
     int n = argc - optind;

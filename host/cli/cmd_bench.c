@@ -50,7 +50,7 @@ static int bench_game(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            return ccx_cli_option_error("bench", c, argv, "h", opts);
+            return ccx_cli_option_error("bench", c, argv, "h");
         }
     }
     if (optind >= argc) return ccx_cli_usage_error("bench", "expected at least one TASK");

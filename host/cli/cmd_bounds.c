@@ -37,7 +37,7 @@ int ccx_cmd_bounds(int argc, char **argv) {
         case 'v': verbose = 1; break;
         case 'j': json = 1; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
-        default: return ccx_cli_option_error("bounds", c, argv, "hv", opts);
+        default: return ccx_cli_option_error("bounds", c, argv, "hv");
         }
     }
     int n = argc - optind;

@@ -124,7 +124,7 @@ int ccx_cmd_codegen(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            return ccx_cli_option_error("codegen", c, argv, "ho:", opts);
+            return ccx_cli_option_error("codegen", c, argv, "ho:");
         }
     }
     if (optind != argc - 1)

@@ -47,7 +47,7 @@ int ccx_cmd_cost(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            return ccx_cli_option_error("cost", c, argv, "ho:", opts);
+            return ccx_cli_option_error("cost", c, argv, "ho:");
         }
     }
     if (optind != argc - 1)

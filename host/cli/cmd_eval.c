@@ -54,7 +54,7 @@ int ccx_cmd_eval(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            return ccx_cli_option_error("eval", c, argv, "ho:", opts);
+            return ccx_cli_option_error("eval", c, argv, "ho:");
         }
     }
     if (optind != argc - 1)

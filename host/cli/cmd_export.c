@@ -57,7 +57,7 @@ int ccx_cmd_export(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            return ccx_cli_option_error("export", c, argv, "ho:", opts);
+            return ccx_cli_option_error("export", c, argv, "ho:");
         }
     }
     if (strcmp(format, "json") && strcmp(format, "list"))

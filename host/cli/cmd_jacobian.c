@@ -93,7 +93,7 @@ int ccx_cmd_jacobian(int argc, char **argv) {
         case 'j': json = 1; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
-            return ccx_cli_option_error("jacobian", c, argv, "h", opts);
+            return ccx_cli_option_error("jacobian", c, argv, "h");
         }
     }
     if (optind != argc - 1)

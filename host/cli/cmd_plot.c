@@ -30,7 +30,7 @@ int ccx_cmd_plot(int argc, char **argv) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
-        default: return ccx_cli_option_error("plot", c, argv, ":ho:", opts);
+        default: return ccx_cli_option_error("plot", c, argv, ":ho:");
         }
     }
     int n = argc - optind;

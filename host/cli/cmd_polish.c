@@ -50,7 +50,7 @@ int ccx_cmd_polish(int argc, char **argv) {
             int rc = ccx_cli_search_option("polish", c, optarg, &p);
             if (rc == 0) break;
             if (rc > 0) return rc;
-            return ccx_cli_option_error("polish", c, argv, ":ho:", opts);
+            return ccx_cli_option_error("polish", c, argv, ":ho:");
         }
         }
     }

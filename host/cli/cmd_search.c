@@ -180,7 +180,7 @@ int ccx_cmd_search(int argc, char **argv) {
             int rc = ccx_cli_search_option("search", c, optarg, &p);
             if (rc == 0) break;
             if (rc > 0) return rc;
-            return ccx_cli_option_error("search", c, argv, ":ho:", opts);
+            return ccx_cli_option_error("search", c, argv, ":ho:");
         }
         }
     }

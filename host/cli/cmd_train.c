@@ -75,7 +75,7 @@ int ccx_cmd_train(int argc, char **argv) {
         case 'h': usage(stdout); free(sets); return CCX_EXIT_OK;
         default:
             free(sets);
-            return ccx_cli_option_error("train", c, argv, "h", opts);
+            return ccx_cli_option_error("train", c, argv, "h");
         }
     }
     if (opt.backend && strcmp(opt.backend, "auto") && strcmp(opt.backend, "cpu") &&

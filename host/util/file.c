@@ -82,33 +82,28 @@ char *ccx_read_file(const char *path, size_t max_bytes, size_t *len_out, ccx_err
     }
     size_t cap = 1 << 14, len = 0;
     char *buf = malloc(cap);
-    const char *what = buf ? NULL : "out of memory";
-    while (!what) {
+    int oom = !buf, too_big = 0;
+    while (!oom && !too_big) {
         if (len + 1 >= cap) {
             char *p = realloc(buf, cap * 2);
-            if (!p) { what = "out of memory"; break; }
+            if (!p) { oom = 1; break; }
             buf = p;
             cap *= 2;
         }
         size_t n = fread(buf + len, 1, cap - 1 - len, f);
         len += n;
-        if (max_bytes && len > max_bytes) break;
+        too_big = max_bytes && len > max_bytes;
         if (n == 0) break;
     }
-    int read_errno = ferror(f) ? errno : 0;
+    int bad = ferror(f), e = errno;
     if (!is_stdin) fclose(f);
-    if (!what && max_bytes && len > max_bytes) {
-        ccx_error_set_at(err, name, 0, 0, "larger than %zu MiB; not a file ccx reads here",
-                         max_bytes >> 20);
-        what = "";
-    } else if (!what && read_errno) {
-        if (read_errno == EISDIR) ccx_error_set_at(err, name, 0, 0, "cannot read: it is a directory");
-        else ccx_error_set_at(err, name, 0, 0, "read error: %s", strerror(read_errno));
-        what = "";
-    } else if (what) {
-        ccx_error_set_at(err, name, 0, 0, "%s", what);
-    }
-    if (what) {
+    if (oom || too_big || bad) {
+        if (oom) ccx_error_set_at(err, name, 0, 0, "out of memory");
+        else if (too_big)
+            ccx_error_set_at(err, name, 0, 0, "larger than %zu MiB; not a file ccx reads here",
+                             max_bytes >> 20);
+        else if (e == EISDIR) ccx_error_set_at(err, name, 0, 0, "cannot read: it is a directory");
+        else ccx_error_set_at(err, name, 0, 0, "read error: %s", strerror(e ? e : EIO));
         free(buf);
         return NULL;
     }

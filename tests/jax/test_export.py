@@ -297,6 +297,21 @@ output y3, y1, y2
 '''
 
 
+class LinalgCalls(unittest.TestCase):
+    def test_only_a_real_inverse_or_solve_becomes_one_vertex(self):
+        import jax.numpy as jnp
+        A, b = np.eye(3) * 2.0 + 0.1, np.ones(3)
+        prims = lambda f, *a: [v["prim"] for v in jax_export.export(f, *a)["vertices"]]  # noqa: E731
+        self.assertEqual(prims(lambda A: jnp.linalg.inv(A), A), ["inv"])
+        self.assertEqual(prims(lambda A, b: jnp.linalg.solve(A, b), A, b), ["solve"])
+
+        @jax.jit
+        def inv(A):  # a jit named inv that is no inverse: inlined like any call
+            return A * 2.0
+
+        self.assertEqual(prims(inv, A), ["mul"])
+
+
 class CommandLine(Tmp):
     def setUp(self):
         super().setUp()

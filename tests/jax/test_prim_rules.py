@@ -55,5 +55,21 @@ class RuleCases(unittest.TestCase):
         self.assertEqual(sorted(jax_export.KNOWN - jax_export.NO_EDGE - with_edge), [])
 
 
+class CodeGenerator(unittest.TestCase):
+    def test_the_jax_code_generator_evaluates_every_exported_primitive(self):
+        # host/jac/codegen_tensor.c's KNOWN (what `ccx codegen --lang jax` accepts)
+        # must cover what the exporter writes, and the runtime must name each one
+        import re
+        with open(os.path.join(ROOT, "host", "jac", "codegen_tensor.c")) as fh:
+            c = fh.read()
+        start = c.index("static const char *const KNOWN[] = {")
+        accepted = set(re.findall(r'"([a-z_0-9]+)"', c[start:c.index("};", start)]))
+        self.assertEqual(sorted(jax_export.KNOWN - accepted), [], "exported but refused by codegen")
+        with open(os.path.join(ROOT, "host", "jac", "jax_tensor_runtime.py")) as fh:
+            runtime = fh.read()
+        self.assertEqual(sorted(p for p in accepted if '"%s"' % p not in runtime), [],
+                         "accepted by codegen but unknown to the runtime")
+
+
 if __name__ == "__main__":
     unittest.main()
