@@ -294,7 +294,7 @@ TEST(OrderFile, ToJsonLayoutAndKeyOrder) {
                        "\",\n  \"n_vertices\": 4,\n  \"order\": [2, 1],\n  \"cost\": 6,\n"
                        "  \"method\": \"reverse\",\n"
                        "  \"baselines\": {\"forward\": 8, \"reverse\": 6, \"markowitz\": 6, "
-                       "\"greedy\": 6}\n}\n";
+                       "\"greedy\": 6},\n  \"cost_model\": \"alphagrad\"\n}\n";
     EXPECT_EQ(std::string(json), want);
     free(json);
     // A file from before the greedy baseline (greedy -1) is written as it was.
@@ -309,6 +309,7 @@ TEST(OrderFile, ToJsonLayoutAndKeyOrder) {
     memset(&g, 0, sizeof g);
     g.n_vertices = -1;
     g.cost = -1;
+    g.cost_model = -1;
     g.order = order;
     g.n_order = 2;
     json = ccx_order_to_json(&g);

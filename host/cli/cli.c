@@ -94,9 +94,25 @@ static int is_file(const char *p) {
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int ccx_cli_cost_option(const char *cmd, const char *arg, int *model) {
+    ccx_cost_model m;
+    if (ccx_cost_model_parse(arg, &m))
+        return ccx_cli_usage_error(cmd, "--cost must be alphagrad (AlphaGrad's multiplication "
+                                        "model) or real (the work ccx's Jacobian code does), "
+                                        "got '%s'", arg);
+    *model = (int)m;
+    return 0;
+}
+
 int ccx_cli_load_order(const ccx_graph *g, const char *arg, ccx_order_file *out, int64_t *cost,
                        ccx_error *err) {
+    return ccx_cli_load_order_priced(g, arg, 0, out, cost, err);
+}
+
+int ccx_cli_load_order_priced(const ccx_graph *g, const char *arg, int reprice,
+                              ccx_order_file *out, int64_t *cost, ccx_error *err) {
     memset(out, 0, sizeof *out);
+    out->cost_model = -1;
     int rc = -1, baseline = 0;
     for (int b = 0; b < CCX_N_BASELINES && !baseline; b++) {
         if (strcmp(arg, ccx_baseline_name((ccx_baseline)b)) != 0) continue;
@@ -119,6 +135,7 @@ int ccx_cli_load_order(const ccx_graph *g, const char *arg, ccx_order_file *out,
         else
             rc = ccx_order_parse(arg, out, err);
     }
+    if (rc == 0 && reprice) ccx_order_forget_price(out);
     if (rc == 0) rc = ccx_order_check(g, out, cost, err);
     if (rc) ccx_order_file_free(out);
     return rc;

@@ -48,6 +48,20 @@ int ccx_cli_parse_double(const char *s, double lo, double hi, double *out);
  * empty. Free *out with ccx_order_file_free. */
 int ccx_cli_load_order(const ccx_graph *g, const char *arg, ccx_order_file *out, int64_t *cost,
                        ccx_error *err);
+/* The same; with reprice, what an order file says of its price (cost,
+ * baselines, cost model) is dropped first, so its order is priced afresh
+ * under g's model. */
+int ccx_cli_load_order_priced(const ccx_graph *g, const char *arg, int reprice,
+                              ccx_order_file *out, int64_t *cost, ccx_error *err);
+/* --cost MODEL: *model = the ccx_cost_model; else an error naming the
+ * choices (exit code returned). */
+int ccx_cli_cost_option(const char *cmd, const char *arg, int *model);
+/* The --help lines of --cost. */
+#define CCX_CLI_COST_HELP                                                                     \
+    "  --cost MODEL    the cost model: alphagrad (AlphaGrad's multiplication model,\n"        \
+    "                  the paper's figures; default) or real (the multiplications\n"         \
+    "                  ccx's Jacobian code performs: products with +-1 free, tensor\n"       \
+    "                  products by their structure; docs/tensor_model.md)\n"
 
 int ccx_cmd_graph(int argc, char **argv);
 int ccx_cmd_baselines(int argc, char **argv);

@@ -16,7 +16,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: ccx search TASK [--method sa|beam|rmk|exact] [--time S] [--seed N]\n"
             "                  [--threads N] [--backend cpu|cuda|auto] [--width W] [--iters N]\n"
-            "                  [--mem MB] [--start ORDER] [-o FILE] [--quiet]\n\n"
+            "                  [--mem MB] [--start ORDER] [--cost alphagrad|real] [-o FILE]\n"
+            "                  [--quiet]\n\n"
             "Search for a cheap elimination order of TASK and write the best one as an\n"
             "order file (JSON) to FILE, or to stdout. A summary (cost beside forward,\n"
             "reverse and minimal Markowitz, the proven lower bound and the gap, and\n"
@@ -47,6 +48,8 @@ static void usage(FILE *out) {
             "  --mem MB        exact: memory for the open and closed lists (default 2048)\n"
             "  --start ORDER   sa: start from this order (file, list or a baseline name)\n"
             "  -o FILE         write the order file to FILE instead of stdout\n"
+            CCX_CLI_COST_HELP
+            "               (a start order is priced afresh under it)\n"
             "  --quiet         no progress lines\n"
             "  -h, --help      this help\n");
 }
@@ -75,7 +78,8 @@ int ccx_cli_search_report(const ccx_graph *g, const ccx_search_result *r, const 
     fprintf(f, "method      %s (%s; %.1f s, %llu %s)\n", method, how, r->seconds,
             (unsigned long long)r->work, r->unit ? r->unit : "steps");
     if (r->start_cost >= 0) fprintf(f, "start       %8lld\n", (long long)r->start_cost);
-    fprintf(f, "cost        %8lld%s\n", (long long)rec.cost, r->optimal ? "   optimal" : "");
+    fprintf(f, "cost        %8lld%s   (%s cost model)\n", (long long)rec.cost,
+            r->optimal ? "   optimal" : "", ccx_cost_model_name(g->cost_model));
     int64_t gap = rec.cost - r->lower_bound;
     if (r->optimal)
         fprintf(f, "lower bound %8lld   (= cost: optimal)\n", (long long)r->lower_bound);
@@ -133,7 +137,7 @@ int ccx_cmd_search(int argc, char **argv) {
         {"backend", required_argument, 0, 'b'}, {"width", required_argument, 0, 'w'},
         {"iters", required_argument, 0, 'i'},  {"mem", required_argument, 0, 'M'},
         {"start", required_argument, 0, 'S'},  {"output", required_argument, 0, 'o'},
-        {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
+        {"quiet", no_argument, 0, 'q'},       {"cost", required_argument, 0, 'c'},        {"help", no_argument, 0, 'h'},
         {"chains", required_argument, 0, 'C'},
         {0, 0, 0, 0}};
     ccx_search_params p;
@@ -141,6 +145,7 @@ int ccx_cmd_search(int argc, char **argv) {
     p.progress = stderr;
     ccx_search_method method = CCX_SEARCH_SA;
     const char *out_path = NULL, *start_arg = NULL, *backend = "cpu";
+    int model = CCX_COST_ALPHAGRAD;
     long v;
     double d;
     opterr = 0;
@@ -175,6 +180,9 @@ int ccx_cmd_search(int argc, char **argv) {
             break;
         case 'S': start_arg = optarg; break;
         case 'o': out_path = optarg; break;
+        case 'c':
+            if (ccx_cli_cost_option("search", optarg, &model)) return CCX_EXIT_USAGE;
+            break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default: {
             int rc = ccx_cli_search_option("search", c, optarg, &p);
@@ -212,11 +220,12 @@ int ccx_cmd_search(int argc, char **argv) {
         return ccx_cli_usage_error("search", "--chains is for --backend cuda");
     ccx_graph *g = ccx_cli_load_task(argv[optind]);
     if (!g) return CCX_EXIT_USAGE;
+    g->cost_model = model;
     ccx_error err;
     ccx_order_file start = {0};
     if (start_arg) {
         int64_t c;
-        if (ccx_cli_load_order(g, start_arg, &start, &c, &err)) {
+        if (ccx_cli_load_order_priced(g, start_arg, 1, &start, &c, &err)) {
             ccx_cli_print_error(&err);
             ccx_graph_free(g);
             return CCX_EXIT_USAGE;

@@ -7,6 +7,7 @@
 #include "game/game.h"
 #include "game/eliminate.h"
 #include "game/records.h"
+#include "graph/real_partials.h"
 #include "graph/sparsity.h"
 
 #include <stdlib.h>
@@ -104,6 +105,45 @@ static int init_records(ccx_game *game, const ccx_graph *g, ccx_error *err) {
     return rc;
 }
 
+const char *ccx_cost_model_name(int model) {
+    return model == CCX_COST_REAL ? "real" : model == CCX_COST_ALPHAGRAD ? "alphagrad" : "?";
+}
+
+int ccx_cost_model_parse(const char *s, ccx_cost_model *out) {
+    for (int m = 0; m < CCX_N_COST_MODELS; m++)
+        if (s && strcmp(s, ccx_cost_model_name(m)) == 0) {
+            *out = (ccx_cost_model)m;
+            return 0;
+        }
+    return -1;
+}
+
+/* The real model's node shapes and initial edges (graph/real_partials.h). */
+static int init_real(ccx_game *game, const ccx_graph *g, ccx_error *err) {
+    const int N = game->n_pad;
+    size_t cells = (size_t)N * N;
+    game->lax = calloc(cells, sizeof(ccx_lax));
+    game->init_lax = calloc(cells, sizeof(ccx_lax));
+    game->lshape = calloc((size_t)N, sizeof(ccx_lax_shape));
+    ccx_lax *part = malloc((size_t)(g->n_edges + 1) * sizeof(ccx_lax));
+    if (!game->lax || !game->init_lax || !game->lshape || !part) {
+        free(part);
+        return ccx_error_set(err, "out of memory creating the game for %s", g->task_name);
+    }
+    for (int x = 0; x < N; x++) {
+        ccx_lax_shape one = {0, {1, 1}};
+        game->lshape[x] = x < game->n_nodes ? ccx_lax_shape_of(g, x) : one;
+    }
+    if (ccx_real_partials(g, part, err)) {
+        free(part);
+        return -1;
+    }
+    for (int i = 0; i < g->n_edges; i++)
+        game->init_lax[(size_t)g->edges[i].src * N + g->edges[i].dst] = part[i];
+    free(part);
+    return 0;
+}
+
 int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err) {
     memset(game, 0, sizeof *game);
     int n_nodes = ccx_graph_n_nodes(g);
@@ -140,6 +180,12 @@ int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err) {
         game->costly_preds = game->preds; /* every scalar edge costs 1 */
         game->costly_succs = game->succs;
     }
+    game->model = g->cost_model == CCX_COST_REAL ? CCX_COST_REAL : CCX_COST_ALPHAGRAD;
+    game->order_dependent = game->tensor || game->model == CCX_COST_REAL;
+    if (game->model == CCX_COST_REAL && init_real(game, g, err)) {
+        ccx_game_free(game);
+        return -1;
+    }
     ccx_game_reset(game);
     return 0;
 }
@@ -161,6 +207,9 @@ void ccx_game_free(ccx_game *game) {
     free(game->init_rec);
     free(game->init_costly_preds);
     free(game->init_costly_succs);
+    free(game->lax);
+    free(game->init_lax);
+    free(game->lshape);
     memset(game, 0, sizeof *game);
 }
 
@@ -174,6 +223,8 @@ void ccx_game_reset(ccx_game *game) {
         memcpy(game->costly_preds, game->init_costly_preds, bytes);
         memcpy(game->costly_succs, game->init_costly_succs, bytes);
     }
+    if (game->lax)
+        memcpy(game->lax, game->init_lax, (size_t)game->n_pad * game->n_pad * sizeof(ccx_lax));
     const ccx_graph *g = game->graph;
     memset(game->kind, CCX_KIND_PADDING, (size_t)game->n_pad);
     memset(game->kind, CCX_KIND_INPUT, (size_t)g->n_inputs);
@@ -259,8 +310,15 @@ static int64_t tensor_eliminate(ccx_game *g, int j) {
     return cost;
 }
 
+/* The real model's pairs of eliminating node j (game/real_cost.h). */
+static inline int64_t real_pairs(ccx_game *g, int j, int apply) {
+    return ccx_lax_pairs(crow(g->preds, g, j), crow(g->succs, g, j), g->words, g->lax, g->n_pad,
+                         g->lshape, j, apply);
+}
+
 int64_t ccx_game_elim_cost(const ccx_game *game, int vertex) {
     int j = game->n_inputs + vertex - 1;
+    if (game->lax) return real_pairs((ccx_game *)game, j, 0); /* reads only */
     if (game->tensor) return tensor_pairs((ccx_game *)game, j, 0); /* reads only */
     return ccx_scalar_pair_cost(ccx_game_in_degree(game, vertex), ccx_game_out_degree(game, vertex));
 }
@@ -304,9 +362,13 @@ int64_t ccx_game_alphagrad_degree(const ccx_game *game, int vertex) {
 int64_t ccx_game_step(ccx_game *game, int vertex) {
     if (!ccx_game_is_legal(game, vertex)) return -1;
     int j = game->n_inputs + vertex - 1;
+    /* under real the products are priced and summed first (they read the
+     * bitsets); AlphaGrad's records follow along so its degrees stay known */
+    const int64_t real = game->lax ? real_pairs(game, j, 1) : 0;
     /* scalar: the rule itself (cost |P|*|S|, fill-in, removal) is in eliminate.h */
     int64_t cost = game->tensor ? tensor_eliminate(game, j)
                                 : ccx_eliminate_rows(game->preds, game->succs, game->words, j);
+    if (game->lax) cost = real;
     game->kind[j] = CCX_KIND_ELIMINATED;
     game->remaining--;
     game->cost = ccx_rec_cost_add(game->cost, cost);
@@ -390,7 +452,7 @@ int ccx_baselines_compute(const ccx_graph *g, ccx_baselines *out, ccx_error *err
     int64_t c[CCX_N_BASELINES];
     for (int b = 0; b < CCX_N_BASELINES; b++) {
         /* on scalar graphs greedy is markowitz's order: no second run */
-        if (b == CCX_BASELINE_GREEDY && !g->tensor) { c[b] = c[CCX_BASELINE_MARKOWITZ]; continue; }
+        if (b == CCX_BASELINE_GREEDY && !g->tensor && g->cost_model != CCX_COST_REAL) { c[b] = c[CCX_BASELINE_MARKOWITZ]; continue; }
         c[b] = ccx_baseline_order(g, (ccx_baseline)b, order, err);
         if (c[b] < 0) { free(order); return -1; }
     }

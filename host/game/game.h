@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "game/real_cost.h"
 #include "game/records.h"
 #include "graph/graph.h"
 #include "util/error.h"
@@ -54,6 +55,16 @@ typedef enum {
 } ccx_node_kind;
 
 /* Costs saturate at CCX_COST_MAX (game/records.h). */
+
+/* What an elimination costs (docs/tensor_model.md "Cost models in ccx"):
+ * AlphaGrad's multiplication model (the paper's figures), or the real work
+ * of ccx's Jacobian code (game/real_cost.h). A game plays its graph's
+ * g->cost_model. */
+typedef enum { CCX_COST_ALPHAGRAD = 0, CCX_COST_REAL = 1 } ccx_cost_model;
+#define CCX_N_COST_MODELS 2
+const char *ccx_cost_model_name(int model);
+/* 0 and *out for "alphagrad" or "real"; -1 otherwise. */
+int ccx_cost_model_parse(const char *s, ccx_cost_model *out);
 
 typedef struct {
     const ccx_graph *graph;
@@ -80,6 +91,13 @@ typedef struct {
     uint32_t *costly_preds, *costly_succs;
     ccx_rec *init_rec;
     uint32_t *init_costly_preds, *init_costly_succs;
+    /* ---- the real-work model (model == CCX_COST_REAL; NULL otherwise) ---- */
+    int model;            /* ccx_cost_model: which rule game->cost and every price follow */
+    int order_dependent;  /* the state after a set of eliminations depends on their order
+                             (tensor records, real-model edges): searches must compare states */
+    ccx_lax *lax;         /* [n_pad][n_pad] edge r -> c (row r = source), game/real_cost.h */
+    ccx_lax *init_lax;
+    ccx_lax_shape *lshape; /* [n_pad] each node's shape */
 } ccx_game;
 
 int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err);
@@ -89,8 +107,9 @@ void ccx_game_reset(ccx_game *game);
 int ccx_game_is_legal(const ccx_game *game, int vertex);
 /* mask[k-1] = legality of vertex k, for k = 1..n_vertices. */
 void ccx_game_legal_mask(const ccx_game *game, uint8_t *mask);
-/* What eliminating vertex now would cost: |P(v)| * |S(v)| on scalar
- * graphs, the sum of the pair costs on tensor graphs. */
+/* What eliminating vertex now would cost under the game's model: AlphaGrad's
+ * |P(v)| * |S(v)| on scalar graphs, the sum of the pair costs on tensor
+ * graphs; under real the multiplications of the products (game/real_cost.h). */
 int64_t ccx_game_elim_cost(const ccx_game *game, int vertex);
 /* AlphaGrad's minimal-Markowitz degree of vertex now (docs/tensor_model.md §4):
  * (its out-edges' counts) * (its in-edges' counts), a tensor-blind degree;

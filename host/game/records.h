@@ -25,6 +25,7 @@
 #ifndef CCX_GAME_RECORDS_H
 #define CCX_GAME_RECORDS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "graph/sparsity.h"

@@ -6,7 +6,7 @@
  *
  * Layout: int64 remaining, int64 cost, then the graph part: preds and succs
  * rows, kinds, and on tensor graphs the costly rows and the record rows
- * (rec). Only the n_nodes rows of each matrix are stored (the rows
+ * (rec), and under the real model the real-model edges (lax). Only the n_nodes rows of each matrix are stored (the rows
  * of padding nodes are always zero). */
 #include <string.h>
 
@@ -14,10 +14,12 @@
 
 static size_t bit_rows(const ccx_game *g) { return (size_t)g->n_nodes * g->words * sizeof(uint32_t); }
 static size_t rec_rows(const ccx_game *g) { return (size_t)g->n_nodes * g->n_pad * sizeof(ccx_rec); }
+static size_t lax_rows(const ccx_game *g) { return (size_t)g->n_nodes * g->n_pad * sizeof(ccx_lax); }
 
 static size_t graph_part_size(const ccx_game *g) {
     size_t n = 2 * bit_rows(g) + (size_t)g->n_nodes;
     if (g->tensor) n += 2 * bit_rows(g) + rec_rows(g);
+    if (g->lax) n += lax_rows(g);
     return n;
 }
 
@@ -26,7 +28,7 @@ size_t ccx_game_state_size(const ccx_game *game) {
 }
 
 /* The graph part as (pointer, size) pieces, in buffer order. */
-static int pieces(const ccx_game *g, const void *ptr[7], size_t size[7]) {
+static int pieces(const ccx_game *g, const void *ptr[8], size_t size[8]) {
     int n = 0;
     ptr[n] = g->preds; size[n++] = bit_rows(g);
     ptr[n] = g->succs; size[n++] = bit_rows(g);
@@ -36,6 +38,7 @@ static int pieces(const ccx_game *g, const void *ptr[7], size_t size[7]) {
         ptr[n] = g->costly_succs; size[n++] = bit_rows(g);
         ptr[n] = g->rec; size[n++] = rec_rows(g);
     }
+    if (g->lax) { ptr[n] = g->lax; size[n++] = lax_rows(g); }
     return n;
 }
 
@@ -44,8 +47,8 @@ void ccx_game_save(const ccx_game *game, void *buf) {
     int64_t meta[2] = {game->remaining, game->cost};
     memcpy(b, meta, sizeof meta);
     b += sizeof meta;
-    const void *ptr[7];
-    size_t size[7];
+    const void *ptr[8];
+    size_t size[8];
     for (int i = 0, n = pieces(game, ptr, size); i < n; i++) {
         memcpy(b, ptr[i], size[i]);
         b += size[i];
@@ -59,8 +62,8 @@ void ccx_game_load(ccx_game *game, const void *buf) {
     b += sizeof meta;
     game->remaining = (int)meta[0];
     game->cost = meta[1];
-    const void *ptr[7];
-    size_t size[7];
+    const void *ptr[8];
+    size_t size[8];
     for (int i = 0, n = pieces(game, ptr, size); i < n; i++) {
         memcpy((void *)ptr[i], b, size[i]);
         b += size[i];
@@ -69,8 +72,8 @@ void ccx_game_load(ccx_game *game, const void *buf) {
 
 int ccx_game_same_graph(const ccx_game *game, const void *buf) {
     const unsigned char *b = (const unsigned char *)buf + 2 * sizeof(int64_t);
-    const void *ptr[7];
-    size_t size[7];
+    const void *ptr[8];
+    size_t size[8];
     for (int i = 0, n = pieces(game, ptr, size); i < n; i++) {
         if (memcmp(b, ptr[i], size[i]) != 0) return 0;
         b += size[i];
@@ -81,8 +84,8 @@ int ccx_game_same_graph(const ccx_game *game, const void *buf) {
 uint64_t ccx_game_graph_hash(const ccx_game *game) {
     /* 64-bit FNV-1a over 8-byte words, with a final avalanche */
     uint64_t h = 0xcbf29ce484222325ull;
-    const void *ptr[7];
-    size_t size[7];
+    const void *ptr[8];
+    size_t size[8];
     for (int i = 0, n = pieces(game, ptr, size); i < n; i++) {
         const unsigned char *p = ptr[i];
         size_t k = 0;

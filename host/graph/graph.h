@@ -115,6 +115,9 @@ typedef struct {
     int tensor;             /* some record is not dense 1x1: the record path prices it */
     int evaluable;          /* every vertex is a scalar ccx op whose operands are exactly
                              * its in-edges: ccx_graph_eval, jacobian and codegen work */
+    int cost_model;         /* the cost model every game of this graph plays (ccx_cost_model,
+                             * game/game.h): CCX_COST_ALPHAGRAD unless a command's --cost
+                             * says otherwise */
 } ccx_graph;
 
 static inline int ccx_graph_n_nodes(const ccx_graph *g) { return g->n_inputs + g->n_vertices; }

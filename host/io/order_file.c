@@ -30,6 +30,13 @@ static void order_file_init(ccx_order_file *f) {
     memset(f, 0, sizeof *f);
     f->n_vertices = -1;
     f->cost = -1;
+    f->cost_model = -1;
+}
+
+void ccx_order_forget_price(ccx_order_file *f) {
+    f->cost = -1;
+    f->has_baselines = 0;
+    f->cost_model = -1;
 }
 
 void ccx_order_file_free(ccx_order_file *f) {
@@ -317,12 +324,12 @@ static int parse_json(const char *text, ccx_order_file *out, ccx_error *err) {
         goto done;
     }
     static const char *const known[] = {"task", "graph_sha256", "n_vertices", "order",
-                                        "cost", "method", "baselines"};
-    int seen[7] = {0};
+                                        "cost", "method", "baselines", "cost_model"};
+    int seen[8] = {0};
     const cJSON *item;
     cJSON_ArrayForEach(item, root) {
         int k = -1;
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < 8; i++)
             if (item->string && strcmp(item->string, known[i]) == 0) k = i;
         if (k < 0) continue; /* unknown keys are ignored (forward compatibility) */
         if (seen[k]) {
@@ -379,6 +386,15 @@ static int parse_json(const char *text, ccx_order_file *out, ccx_error *err) {
         case 6:
             if (get_baselines(item, out, err)) goto done;
             break;
+        case 7: {
+            ccx_cost_model m;
+            if (!cJSON_IsString(item) || ccx_cost_model_parse(item->valuestring, &m)) {
+                ccx_error_set(err, "\"cost_model\" must be \"alphagrad\" or \"real\"");
+                goto done;
+            }
+            out->cost_model = (int)m;
+            break;
+        }
         }
     }
     if (!seen[3]) {
@@ -455,6 +471,16 @@ int ccx_order_check(const ccx_graph *g, const ccx_order_file *f, int64_t *cost,
     if (f->n_vertices >= 0 && f->n_vertices != g->n_vertices)
         return ccx_error_set(err, "order file is for a different graph (n_vertices %d != "
                              "%d of %s)", f->n_vertices, g->n_vertices, task);
+    /* a price stated under one model is never compared with the other's */
+    const int priced = f->cost_model >= 0 ? f->cost_model
+                       : f->cost >= 0 || f->has_baselines ? CCX_COST_ALPHAGRAD : -1;
+    if (priced >= 0 && priced != g->cost_model)
+        return ccx_error_set(err, "order file was priced under the %s cost model and this command "
+                                  "prices under %s; pass --cost %s to read it as it is, or price "
+                                  "its order under %s with ccx cost --cost %s --reprice",
+                             ccx_cost_model_name(priced), ccx_cost_model_name(g->cost_model),
+                             ccx_cost_model_name(priced), ccx_cost_model_name(g->cost_model),
+                             ccx_cost_model_name(g->cost_model));
     int64_t c = 0;
     if (ccx_order_cost(g, f->order, f->n_order, &c, err) != 0) return -1;
     if (f->cost >= 0 && f->cost != c)
@@ -490,6 +516,7 @@ int ccx_order_make(const ccx_graph *g, const int32_t *order, int n, const char *
     out->cost = c;
     out->baselines = b;
     out->has_baselines = 1;
+    out->cost_model = g->cost_model;
     return 0;
 oom:
     ccx_order_file_free(out);
@@ -613,6 +640,10 @@ char *ccx_order_to_json(const ccx_order_file *f) {
             sb_int(&b, f->baselines.greedy);
         }
         sb_put(&b, "}");
+    }
+    if (f->cost_model >= 0) {
+        KEY("cost_model");
+        sb_json_string(&b, ccx_cost_model_name(f->cost_model));
     }
 #undef KEY
     sb_put(&b, first ? "{}\n" : "\n}\n");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "game/game.h"
+#include "graph/real_partials.h"
 #include "util/version.h"
 
 /* Expressions are built with snprintf into EXPR-sized buffers from operands of
@@ -343,39 +344,6 @@ static int64_t emit_steps(emitter *e, const ccx_jac_step *steps, int64_t n) {
     return n;
 }
 
-/* 1 and *c = the local partial d v / d node(src) when it is a compile-time
- * constant in the emitted code (neg, add, sub, a product or quotient with a
- * constant, x**0, x**1); 0 otherwise. */
-static int edge_constant(const ccx_vertex *v, int32_t src, double *c) {
-    double sum = 0;
-    for (int i = 0; i < v->n_args; i++) {
-        if (v->args[i].node != src) continue;
-        const ccx_operand *other = &v->args[1 - i];
-        double d;
-        switch (v->op) {
-        case CCX_OP_NEG: d = -1.0; break;
-        case CCX_OP_ADD: d = 1.0; break;
-        case CCX_OP_SUB: d = i ? -1.0 : 1.0; break;
-        case CCX_OP_MUL:
-            if (other->node >= 0) return 0;
-            d = other->constant;
-            break;
-        case CCX_OP_DIV:
-            if (i != 0 || other->node >= 0) return 0;
-            d = 1.0 / other->constant;
-            break;
-        case CCX_OP_INTEGER_POW:
-            if (v->param != 0 && v->param != 1) return 0;
-            d = v->param;
-            break;
-        default: return 0;
-        }
-        sum += d;
-    }
-    *c = sum;
-    return 1;
-}
-
 /* Accumulation multiplications a compiler cannot fold away: those with no
  * factor equal to the compile-time constant +-1 and not both factors
  * constant (x*1.0 and x*-1.0 are exact, so -O2 drops them; constant*constant
@@ -391,7 +359,7 @@ static int64_t nonconstant_mults(const ccx_jac_plan *pl) {
     }
     for (int e = 0; e < g->n_edges; e++) {
         int k = ccx_vertex_of_node(g, g->edges[e].dst);
-        known[e] = (uint8_t)edge_constant(&g->vertices[k - 1], g->edges[e].src, &val[e]);
+        known[e] = (uint8_t)ccx_scalar_partial_constant(&g->vertices[k - 1], g->edges[e].src, &val[e]);
     }
     int64_t n = 0;
     for (int64_t t = 0; t < pl->n_steps; t++) {

@@ -199,20 +199,37 @@ static int structural(gen *G, int x) {
                     "{\"permutation\":\"(1, 0)\"}");
     if (kind == 1 && s->rank < 2) {
         int n = s->rank == 1 ? s->dims[0] : dim(G);
-        ccx_shape out = s->rank == 0 ? (chance(G, 0.5) ? S1(n) : S2(n, dim(G)))
-                                     : (chance(G, 0.5) ? S2(n, 1) : chance(G, 0.5) ? S2(1, n) : S2(n, dim(G)));
-        return emit(G, "broadcast_in_dim", 1, &x, out, 0, 0, 0, NULL);
+        ccx_shape out;
+        const char *bd = "()"; /* which out axis the operand's axis becomes */
+        if (s->rank == 0) out = chance(G, 0.5) ? S1(n) : S2(n, dim(G));
+        else if (chance(G, 0.5)) { out = S2(n, 1); bd = "(0,)"; }
+        else if (chance(G, 0.5)) { out = S2(1, n); bd = "(1,)"; }
+        else { out = S2(n, dim(G)); bd = "(0,)"; }
+        /* params as JAX writes them (the JAX runtime and the real model read them) */
+        char params[128], shp[48];
+        if (out.rank == 1) snprintf(shp, sizeof shp, "(%d,)", out.dims[0]);
+        else snprintf(shp, sizeof shp, "(%d, %d)", out.dims[0], out.dims[1]);
+        snprintf(params, sizeof params, "{\"shape\":\"%s\",\"broadcast_dimensions\":\"%s\"}", shp, bd);
+        return emit(G, "broadcast_in_dim", 1, &x, out, 0, 0, 0, params);
     }
     if (kind == 2 && s->rank >= 1) {
         ccx_shape out = s->rank == 1 ? (chance(G, 0.5) ? S2(s->dims[0], 1) : S2(1, s->dims[0]))
                                      : S1(s->dims[0] * s->dims[1]);
-        return emit(G, "reshape", 1, &x, out, 0, 0, 0, NULL);
+        char params[96];
+        if (out.rank == 1) snprintf(params, sizeof params, "{\"new_sizes\":\"(%d,)\",\"dimensions\":\"None\"}", out.dims[0]);
+        else snprintf(params, sizeof params, "{\"new_sizes\":\"(%d, %d)\",\"dimensions\":\"None\"}", out.dims[0], out.dims[1]);
+        return emit(G, "reshape", 1, &x, out, 0, 0, 0, params);
     }
     if (kind == 3 && s->rank >= 1) {
         ccx_shape out = s->rank == 1 ? S1(1 + (int)ccx_rng_below(&G->rng, (uint64_t)s->dims[0]))
                                      : S2(1 + (int)ccx_rng_below(&G->rng, (uint64_t)s->dims[0]),
                                           1 + (int)ccx_rng_below(&G->rng, (uint64_t)s->dims[1]));
-        return emit(G, "slice", 1, &x, out, 0, 0, 0, NULL);
+        char params[128];
+        if (out.rank == 1)
+            snprintf(params, sizeof params, "{\"start_indices\":\"(0,)\",\"limit_indices\":\"(%d,)\",\"strides\":\"None\"}", out.dims[0]);
+        else
+            snprintf(params, sizeof params, "{\"start_indices\":\"(0, 0)\",\"limit_indices\":\"(%d, %d)\",\"strides\":\"None\"}", out.dims[0], out.dims[1]);
+        return emit(G, "slice", 1, &x, out, 0, 0, 0, params);
     }
     if (kind == 4 && s->rank == 1) {
         int y = pick_where(G, 1, 0, 0, x);

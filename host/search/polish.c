@@ -78,7 +78,7 @@ int64_t ccx_search_window_dp(const ccx_graph *g, int32_t *order, int n, int w, d
                     order[lo + t] = win[(int)last[S]];
                     S &= ~((size_t)1 << last[S]);
                 }
-                if (!game.tensor) {
+                if (!game.order_dependent) {
                     sweep_gain += old - best[n_sub - 1];
                 } else {
                     /* keep it only if the window and the rest now cost less */

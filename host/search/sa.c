@@ -121,7 +121,7 @@ static int64_t chain_eval(chain *c, int lo, int hi, int64_t limit) {
         if (fresh > cap) return INT64_MAX;
     }
     c->end = hi + 1;
-    if (!c->game.tensor) return fresh - old;
+    if (!c->game.order_dependent) return fresh - old;
     /* tensor graphs: replay the old order on until a checkpoint's state is
      * reached unchanged (the rest then costs what it did) */
     int p = hi + 1;
