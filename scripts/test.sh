@@ -55,9 +55,10 @@ else
         run_stage "JAX exporter and generated Jacobians (build/venv-$env, scripts/requirements-$env.txt)"
         py=$(ccx_venv "build/venv-$env" "scripts/requirements-$env.txt")
         "$py" -c 'import jax; print("jax", jax.__version__)'
-        n_random=20 orders=forward,reverse,markowitz,random
-        [[ $env == jax0426 ]] && n_random=5 orders=reverse,random
+        n_random=20 orders=forward,reverse,markowitz,random real_orders=2
+        [[ $env == jax0426 ]] && n_random=5 orders=reverse,random real_orders=1
         CCX_BIN="$CCX_ROOT/build/ccx" CCX_JAX_RANDOM_PROGRAMS=$n_random CCX_JAX_ORDERS=$orders \
+            CCX_REAL_RANDOM_ORDERS=$real_orders \
             "$py" -m unittest discover -s tests/jax -v
         passed+=("exporter-$env")
     done

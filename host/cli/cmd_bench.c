@@ -1,4 +1,4 @@
-/* ccx bench game TASK... [--seconds S] [--seed N] [--out FILE]
+/* ccx bench game TASK... [--seconds S] [--seed N] [--cost alphagrad|real] [--out FILE]
  * Eliminations per second of the CPU reference game over random legal
  * orders: the bitset path on scalar graphs, the record path on tensor
  * graphs. The other benchmarks (env, nn, jacobian, train) are bench_*.c. */
@@ -15,25 +15,30 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: ccx bench game TASK... [--seconds S] [--seed N] [--out FILE]\n\n"
+            "usage: ccx bench game TASK... [--seconds S] [--seed N] [--cost alphagrad|real]\n"
+            "                      [--out FILE]\n\n"
             "Play random legal elimination orders on each TASK with the CPU reference game\n"
             "for S seconds (default 3) and print eliminations/s and episodes/s, one line\n"
             "per task; path=bitset on scalar graphs (unit cost on bitsets), path=record on\n"
-            "tensor graphs (the padded record matrix and the sparsity tables).\n\n"
+            "tensor graphs (the padded record matrix and the sparsity tables); under --cost\n"
+            "real path=real (the real model's edges beside them, game/real_cost.h).\n\n"
             "  --seconds S   how long to run each task (0.1 .. 3600)\n"
             "  --seed N      random seed (default 0)\n"
+            CCX_CLI_COST_HELP
             "  --out FILE    also append the result line to FILE (e.g. results/bench/game_cpu.txt)\n"
             "  -h, --help    this help\n");
 }
 
-static int bench_one(const char *task, double seconds, long seed, const char *out_path);
+static int bench_one(const char *task, double seconds, long seed, int model, const char *out_path);
 
 static int bench_game(int argc, char **argv) {
     static const struct option opts[] = {
         {"seconds", required_argument, 0, 's'}, {"seed", required_argument, 0, 'r'},
-        {"out", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"out", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
+        {"cost", required_argument, 0, 'c'}, {0, 0, 0, 0}};
     double seconds = 3.0;
     long seed = 0;
+    int model = CCX_COST_ALPHAGRAD;
     const char *out_path = NULL;
     opterr = 0;
     optind = 1;
@@ -48,6 +53,9 @@ static int bench_game(int argc, char **argv) {
                 return ccx_cli_usage_error("bench", "--seed must be an integer >= 0, got '%s'", optarg);
             break;
         case 'o': out_path = optarg; break;
+        case 'c':
+            if (ccx_cli_cost_option("bench", optarg, &model)) return CCX_EXIT_USAGE;
+            break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
             return ccx_cli_option_error("bench", c, argv, "h");
@@ -56,13 +64,14 @@ static int bench_game(int argc, char **argv) {
     if (optind >= argc) return ccx_cli_usage_error("bench", "expected at least one TASK");
     int rc = CCX_EXIT_OK;
     for (int t = optind; t < argc && rc == CCX_EXIT_OK; t++)
-        rc = bench_one(argv[t], seconds, seed, out_path);
+        rc = bench_one(argv[t], seconds, seed, model, out_path);
     return rc;
 }
 
-static int bench_one(const char *task, double seconds, long seed, const char *out_path) {
+static int bench_one(const char *task, double seconds, long seed, int model, const char *out_path) {
     ccx_graph *g = ccx_cli_load_task(task);
     if (!g) return CCX_EXIT_USAGE;
+    g->cost_model = model;
     ccx_game game;
     ccx_error err;
     if (ccx_game_init(&game, g, &err)) {
@@ -102,7 +111,7 @@ static int bench_one(const char *task, double seconds, long seed, const char *ou
     snprintf(line, sizeof line,
              "bench game  task=%s backend=cpu path=%s n_pad=%d seconds=%.2f episodes=%lld "
              "eliminations/s=%.4g episodes/s=%.4g mean_cost=%.1f best_cost=%lld",
-             g->task_name, game.tensor ? "record" : "bitset", game.n_pad, dt, episodes,
+             g->task_name, game.lax ? "real" : game.tensor ? "record" : "bitset", game.n_pad, dt, episodes,
              (double)eliminations / dt,
              (double)episodes / dt, sum_cost / (double)(episodes ? episodes : 1), (long long)best);
     printf("%s\n", line);

@@ -134,6 +134,15 @@ ccx_env *ccx_env_create(ccx_backend backend, int n_envs, const ccx_graph *const 
                 return NULL;
             }
     }
+    for (int i = 0; i < n_graphs; i++)
+        if (graphs[i]->cost_model != CCX_COST_ALPHAGRAD) {
+            /* never a silent mix: the kernels price AlphaGrad's model only */
+            ccx_error_set(err, "%s: the batched environments (training, evaluation, search-play, "
+                               "--backend cuda) play AlphaGrad's cost model only so far; the "
+                               "real model is in cost, baselines, search (sa, beam, rmk) and "
+                               "polish", graphs[i]->task_name);
+            return NULL;
+        }
     ccx_env *e = calloc(1, sizeof *e);
     ccx_game *games = calloc((size_t)n_graphs, sizeof *games); /* tensor graphs' games */
     if (!e || !games) {

@@ -121,30 +121,37 @@ int ccx_cost_model_parse(const char *s, ccx_cost_model *out) {
 /* The real model's node shapes and initial edges (graph/real_partials.h). */
 static int init_real(ccx_game *game, const ccx_graph *g, ccx_error *err) {
     const int N = game->n_pad;
-    size_t cells = (size_t)N * N;
-    game->lax = calloc(cells, sizeof(ccx_lax));
-    game->init_lax = calloc(cells, sizeof(ccx_lax));
+    game->lax = calloc((size_t)N * N, sizeof(ccx_lax));
+    game->init_lax = malloc((size_t)(g->n_edges + 1) * sizeof(ccx_lax));
+    game->init_cell = malloc((size_t)(g->n_edges + 1) * sizeof(size_t));
     game->lshape = calloc((size_t)N, sizeof(ccx_lax_shape));
-    ccx_lax *part = malloc((size_t)(g->n_edges + 1) * sizeof(ccx_lax));
-    if (!game->lax || !game->init_lax || !game->lshape || !part) {
-        free(part);
+    if (!game->lax || !game->init_lax || !game->init_cell || !game->lshape)
         return ccx_error_set(err, "out of memory creating the game for %s", g->task_name);
-    }
     for (int x = 0; x < N; x++) {
         ccx_lax_shape one = {0, {1, 1}};
         game->lshape[x] = x < game->n_nodes ? ccx_lax_shape_of(g, x) : one;
     }
-    if (ccx_real_partials(g, part, err)) {
-        free(part);
-        return -1;
-    }
+    if (ccx_real_partials(g, game->init_lax, err)) return -1;
     for (int i = 0; i < g->n_edges; i++)
-        game->init_lax[(size_t)g->edges[i].src * N + g->edges[i].dst] = part[i];
-    free(part);
+        game->init_cell[i] = (size_t)g->edges[i].src * N + g->edges[i].dst;
+    game->n_init_lax = g->n_edges;
     return 0;
 }
 
-int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err) {
+/* Back to the initial edges: clear every edge the bitsets hold now, then
+ * write the initial ones (O(edges), not O(n_pad^2)). */
+static void reset_real(ccx_game *game) {
+    const int N = game->n_pad, W = game->words;
+    const ccx_lax none = ccx_lax_make(CCX_LAX_NONE, 0, 0, 0.0);
+    for (int r = 0; r < game->n_nodes; r++)
+        for (int w = 0; w < W; w++)
+            for (uint32_t b = game->succs[(size_t)r * W + w]; b; b &= b - 1)
+                game->lax[(size_t)r * N + w * 32 + __builtin_ctz(b)] = none;
+    for (int i = 0; i < game->n_init_lax; i++) game->lax[game->init_cell[i]] = game->init_lax[i];
+}
+
+/* A game of g under `model` (ccx_game_init: g's own). */
+static int game_init_model(ccx_game *game, const ccx_graph *g, int model, ccx_error *err) {
     memset(game, 0, sizeof *game);
     int n_nodes = ccx_graph_n_nodes(g);
     if (n_nodes > CCX_GAME_MAX_NODES)
@@ -156,7 +163,9 @@ int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err) {
     game->n_nodes = n_nodes;
     game->n_pad = n_nodes < 32 ? 32 : (n_nodes + 31) / 32 * 32;
     game->words = game->n_pad / 32;
-    game->tensor = g->tensor;
+    game->model = model == CCX_COST_REAL ? CCX_COST_REAL : CCX_COST_ALPHAGRAD;
+    /* AlphaGrad's records are its model's state; the real model has its own */
+    game->tensor = g->tensor && game->model == CCX_COST_ALPHAGRAD;
     size_t cells = (size_t)game->n_pad * game->words;
     game->preds = calloc(cells, sizeof(uint32_t));
     game->succs = calloc(cells, sizeof(uint32_t));
@@ -180,7 +189,6 @@ int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err) {
         game->costly_preds = game->preds; /* every scalar edge costs 1 */
         game->costly_succs = game->succs;
     }
-    game->model = g->cost_model == CCX_COST_REAL ? CCX_COST_REAL : CCX_COST_ALPHAGRAD;
     game->order_dependent = game->tensor || game->model == CCX_COST_REAL;
     if (game->model == CCX_COST_REAL && init_real(game, g, err)) {
         ccx_game_free(game);
@@ -188,6 +196,10 @@ int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err) {
     }
     ccx_game_reset(game);
     return 0;
+}
+
+int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err) {
+    return game_init_model(game, g, g->cost_model, err);
 }
 
 void ccx_game_free(ccx_game *game) {
@@ -209,12 +221,14 @@ void ccx_game_free(ccx_game *game) {
     free(game->init_costly_succs);
     free(game->lax);
     free(game->init_lax);
+    free(game->init_cell);
     free(game->lshape);
     memset(game, 0, sizeof *game);
 }
 
 void ccx_game_reset(ccx_game *game) {
     size_t bytes = (size_t)game->n_pad * game->words * sizeof(uint32_t);
+    if (game->lax) reset_real(game); /* reads the bitsets of now */
     memcpy(game->preds, game->init_preds, bytes);
     memcpy(game->succs, game->init_succs, bytes);
     if (game->tensor) {
@@ -223,8 +237,6 @@ void ccx_game_reset(ccx_game *game) {
         memcpy(game->costly_preds, game->init_costly_preds, bytes);
         memcpy(game->costly_succs, game->init_costly_succs, bytes);
     }
-    if (game->lax)
-        memcpy(game->lax, game->init_lax, (size_t)game->n_pad * game->n_pad * sizeof(ccx_lax));
     const ccx_graph *g = game->graph;
     memset(game->kind, CCX_KIND_PADDING, (size_t)game->n_pad);
     memset(game->kind, CCX_KIND_INPUT, (size_t)g->n_inputs);
@@ -411,8 +423,31 @@ int64_t ccx_baselines_best(const ccx_baselines *b) {
     return m;
 }
 
+/* Eliminate the legal vertex of least key (ties: the smallest number); returns it. */
+static int least_key(ccx_game *game, int64_t (*key)(const ccx_game *, int)) {
+    int best = 0;
+    int64_t best_key = 0;
+    for (int k = 1; k <= game->n_vertices; k++) {
+        if (!ccx_game_is_legal(game, k)) continue;
+        int64_t d = key(game, k);
+        if (!best || d < best_key) { best = k; best_key = d; }
+    }
+    ccx_game_step(game, best);
+    return best;
+}
+
 int64_t ccx_baseline_order(const ccx_graph *g, ccx_baseline which, int32_t *order,
                            ccx_error *err) {
+    if (which == CCX_BASELINE_MARKOWITZ && g->cost_model == CCX_COST_REAL && g->tensor) {
+        /* AlphaGrad's degrees read its records: its order, priced under real */
+        ccx_game ag;
+        if (game_init_model(&ag, g, CCX_COST_ALPHAGRAD, err)) return -1;
+        int m = 0;
+        while (!ccx_game_done(&ag)) order[m++] = least_key(&ag, ccx_game_alphagrad_degree);
+        ccx_game_free(&ag);
+        int64_t cost = 0;
+        return ccx_order_cost(g, order, m, &cost, err) ? -1 : cost;
+    }
     ccx_game game;
     if (ccx_game_init(&game, g, err)) return -1;
     int n = 0;
@@ -428,17 +463,7 @@ int64_t ccx_baseline_order(const ccx_graph *g, ccx_baseline which, int32_t *orde
         /* greedy on a key: the least key now, ties to the smallest number */
         int64_t (*key)(const ccx_game *, int) =
             which == CCX_BASELINE_MARKOWITZ ? ccx_game_alphagrad_degree : ccx_game_elim_cost;
-        while (!ccx_game_done(&game)) {
-            int best = 0;
-            int64_t best_key = 0;
-            for (int k = 1; k <= g->n_vertices; k++) {
-                if (!ccx_game_is_legal(&game, k)) continue;
-                int64_t d = key(&game, k);
-                if (!best || d < best_key) { best = k; best_key = d; }
-            }
-            order[n++] = best;
-            ccx_game_step(&game, best);
-        }
+        while (!ccx_game_done(&game)) order[n++] = least_key(&game, key);
     }
     int64_t cost = game.cost;
     ccx_game_free(&game);

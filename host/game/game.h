@@ -95,8 +95,11 @@ typedef struct {
     int model;            /* ccx_cost_model: which rule game->cost and every price follow */
     int order_dependent;  /* the state after a set of eliminations depends on their order
                              (tensor records, real-model edges): searches must compare states */
-    ccx_lax *lax;         /* [n_pad][n_pad] edge r -> c (row r = source), game/real_cost.h */
-    ccx_lax *init_lax;
+    ccx_lax *lax;         /* [n_pad][n_pad] edge r -> c (row r = source), game/real_cost.h;
+                             CCX_LAX_NONE exactly where the bitsets have no edge */
+    ccx_lax *init_lax;    /* [n_init_lax] the initial edges, at cells init_cell[] */
+    size_t *init_cell;
+    int n_init_lax;
     ccx_lax_shape *lshape; /* [n_pad] each node's shape */
 } ccx_game;
 
@@ -111,7 +114,9 @@ void ccx_game_legal_mask(const ccx_game *game, uint8_t *mask);
  * |P(v)| * |S(v)| on scalar graphs, the sum of the pair costs on tensor
  * graphs; under real the multiplications of the products (game/real_cost.h). */
 int64_t ccx_game_elim_cost(const ccx_game *game, int vertex);
-/* AlphaGrad's minimal-Markowitz degree of vertex now (docs/tensor_model.md §4):
+/* AlphaGrad's minimal-Markowitz degree of vertex now (docs/tensor_model.md §4;
+ * it reads AlphaGrad's records, which a real-model game of a tensor graph
+ * does not keep: the Markowitz baseline under real is AlphaGrad's order):
  * (its out-edges' counts) * (its in-edges' counts), a tensor-blind degree;
  * |P(v)| * |S(v)| on scalar graphs. */
 int64_t ccx_game_alphagrad_degree(const ccx_game *game, int vertex);

@@ -240,7 +240,8 @@ static int structural(gen *G, int x) {
         }
     }
     if (kind == 5 && chance(G, 0.2)) return emit(G, "stop_gradient", 1, &x, *s, 0, 0, 0, NULL);
-    return emit(G, "convert_element_type", 1, &x, *s, 0, 0, 0, NULL);
+    return emit(G, "convert_element_type", 1, &x, *s, 0, 0, 0,
+                "{\"new_dtype\":\"float32\",\"weak_type\":\"False\"}");
 }
 
 void ccx_tensor_gen_defaults(ccx_tensor_gen_params *p) {
