@@ -6,6 +6,7 @@
 // against the JAX runtime's multiplications() in tests/jax/test_real_cost.py.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@ extern "C" {
 #include "jac/jacobian.h"
 #include "lang/gen.h"
 #include "lang/tensor_gen.h"
+#include "search/search.h"
 #include "util/rng.h"
 }
 
@@ -258,4 +260,60 @@ TEST(RealCost, ModelNamesParse) {
     EXPECT_EQ(m, CCX_COST_ALPHAGRAD);
     EXPECT_NE(ccx_cost_model_parse("Real", &m), 0);
     EXPECT_STREQ(ccx_cost_model_name(CCX_COST_REAL), "real");
+}
+
+namespace {
+
+// The least real cost over every order (graphs with few intermediates).
+int64_t exhaustive_real(const ccx_graph *g) {
+    std::vector<int32_t> o;
+    for (int k = 1; k <= g->n_vertices; k++)
+        if (!g->vertices[k - 1].is_output) o.push_back(k);
+    int64_t best = -1;
+    do {
+        int64_t c = cost_of(g, o);
+        if (best < 0 || c < best) best = c;
+    } while (std::next_permutation(o.begin(), o.end()));
+    return best;
+}
+
+}  // namespace
+
+// The real bound holds on every order of random scalar and tensor programs
+// (exhaustive search), and is not always 0.
+TEST(RealCost, LowerBoundHoldsAgainstExhaustiveSearch) {
+    int positive = 0, graphs = 0;
+    for (int prog = 0; prog < 60; prog++) {
+        ccx_error err;
+        GraphPtr g;
+        if (prog % 2 == 0) {
+            ccx_gen_params p;
+            ccx_gen_defaults(&p);
+            p.n_inputs = 2 + prog % 3;
+            p.n_intermediates = 3 + prog % 5;
+            p.n_outputs = 1 + prog % 2;
+            p.seed = 77 + prog;
+            char *text = ccx_gen_task(&p, &err);
+            ASSERT_NE(text, nullptr) << err.msg;
+            g = parse_task(text, &err);
+            free(text);
+        } else {
+            ccx_tensor_gen_params p;
+            ccx_tensor_gen_defaults(&p);
+            p.seed = 77 + prog;
+            p.n_intermediates = 3 + prog % 5;
+            g = GraphPtr(ccx_tensor_gen(&p, &err));
+        }
+        ASSERT_TRUE(g) << err.msg;
+        g->cost_model = CCX_COST_REAL;
+        const int64_t lb = ccx_bound_real(g.get(), nullptr, &err);
+        ASSERT_GE(lb, 0) << err.msg;
+        const int64_t opt = exhaustive_real(g.get());
+        EXPECT_LE(lb, opt) << "program " << prog;
+        EXPECT_EQ(ccx_bound_graph_pairs(g.get(), nullptr, &err), lb);
+        positive += lb > 0;
+        graphs++;
+    }
+    EXPECT_EQ(graphs, 60);
+    EXPECT_GT(positive, 10);
 }

@@ -1,4 +1,4 @@
-/* ccx bounds TASK... [--verbose] [--json] */
+/* ccx bounds TASK... [--cost alphagrad|real] [--verbose] [--json] */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: ccx bounds TASK... [--verbose] [--json]\n\n"
+            "usage: ccx bounds TASK... [--cost alphagrad|real] [--verbose] [--json]\n\n"
             "Print a proven lower bound on the cost of every elimination order of TASK.\n"
             "per_vertex is the sum over the intermediates v of cut_in(v) * cut_out(v), the\n"
             "sizes of the smallest vertex sets separating v from the inputs and from the\n"
@@ -17,7 +17,11 @@ static void usage(FILE *out) {
             "lower_bound adds, over a matching of pairs (u, v), what eliminating either\n"
             "one first forces on the other's cuts. No order costs less than lower_bound.\n"
             "On tensor graphs only edges of certainly-costly types count, and cut_out(v)\n"
-            "weighs each vertex by its shape's smaller dim (the least a pair costs).\n\n"
+            "weighs each vertex by its shape's smaller dim (the least a pair costs).\n"
+            "Under --cost real a product with a +-1 partial is free: only intermediates\n"
+            "whose edges all carry data add cut_in * cut_out (each of their pairs costs at\n"
+            "least 1), over every edge, and none when some edge is zero (no pair bound).\n\n"
+            CCX_CLI_COST_HELP
             "  --verbose    also list every intermediate: cut_in, cut_out, their product,\n"
             "               and |P|, |S| in the original graph\n"
             "  --json       print a JSON array instead\n"
@@ -28,14 +32,18 @@ int ccx_cmd_bounds(int argc, char **argv) {
     static const struct option opts[] = {{"verbose", no_argument, 0, 'v'},
                                          {"json", no_argument, 0, 'j'},
                                          {"help", no_argument, 0, 'h'},
+                                         {"cost", required_argument, 0, 'c'},
                                          {0, 0, 0, 0}};
-    int verbose = 0, json = 0;
+    int verbose = 0, json = 0, model = CCX_COST_ALPHAGRAD;
     opterr = 0;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "hv", opts, NULL)) != -1;) {
         switch (c) {
         case 'v': verbose = 1; break;
         case 'j': json = 1; break;
+        case 'c':
+            if (ccx_cli_cost_option("bounds", optarg, &model)) return CCX_EXIT_USAGE;
+            break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default: return ccx_cli_option_error("bounds", c, argv, "hv");
         }
@@ -50,6 +58,7 @@ int ccx_cmd_bounds(int argc, char **argv) {
     for (int t = 0; t < n && rc == CCX_EXIT_OK; t++) {
         ccx_graph *g = ccx_cli_load_task(argv[optind + t]);
         if (!g) { rc = CCX_EXIT_USAGE; break; }
+        g->cost_model = model;
         ccx_error err;
         ccx_baselines b;
         int32_t *cin = malloc((size_t)g->n_vertices * sizeof(int32_t) + 1);
@@ -63,9 +72,11 @@ int ccx_cmd_bounds(int argc, char **argv) {
             rc = CCX_EXIT_FAILURE;
         } else if (json) {
             printf("  {\"task\": \"%s\", \"lower_bound\": %lld, \"per_vertex\": %lld, "
-                   "\"forward\": %lld, \"reverse\": %lld, \"markowitz\": %lld, \"greedy\": %lld",
+                   "\"forward\": %lld, \"reverse\": %lld, \"markowitz\": %lld, \"greedy\": %lld, "
+                   "\"cost_model\": \"%s\"",
                    g->task_name, (long long)lb, (long long)pv, (long long)b.forward,
-                   (long long)b.reverse, (long long)b.markowitz, (long long)b.greedy);
+                   (long long)b.reverse, (long long)b.markowitz, (long long)b.greedy,
+                   ccx_cost_model_name(model));
             if (verbose) {
                 printf(", \"terms\": [");
                 int first = 1;
@@ -101,5 +112,6 @@ int ccx_cmd_bounds(int argc, char **argv) {
         ccx_graph_free(g);
     }
     if (json) printf("]\n");
+    else if (rc == CCX_EXIT_OK) printf("(costs under the %s cost model, --cost)\n", ccx_cost_model_name(model));
     return rc;
 }

@@ -150,8 +150,7 @@ static void reset_real(ccx_game *game) {
     for (int i = 0; i < game->n_init_lax; i++) game->lax[game->init_cell[i]] = game->init_lax[i];
 }
 
-/* A game of g under `model` (ccx_game_init: g's own). */
-static int game_init_model(ccx_game *game, const ccx_graph *g, int model, ccx_error *err) {
+int ccx_game_init_model(ccx_game *game, const ccx_graph *g, int model, ccx_error *err) {
     memset(game, 0, sizeof *game);
     int n_nodes = ccx_graph_n_nodes(g);
     if (n_nodes > CCX_GAME_MAX_NODES)
@@ -199,7 +198,7 @@ static int game_init_model(ccx_game *game, const ccx_graph *g, int model, ccx_er
 }
 
 int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err) {
-    return game_init_model(game, g, g->cost_model, err);
+    return ccx_game_init_model(game, g, g->cost_model, err);
 }
 
 void ccx_game_free(ccx_game *game) {
@@ -441,7 +440,7 @@ int64_t ccx_baseline_order(const ccx_graph *g, ccx_baseline which, int32_t *orde
     if (which == CCX_BASELINE_MARKOWITZ && g->cost_model == CCX_COST_REAL && g->tensor) {
         /* AlphaGrad's degrees read its records: its order, priced under real */
         ccx_game ag;
-        if (game_init_model(&ag, g, CCX_COST_ALPHAGRAD, err)) return -1;
+        if (ccx_game_init_model(&ag, g, CCX_COST_ALPHAGRAD, err)) return -1;
         int m = 0;
         while (!ccx_game_done(&ag)) order[m++] = least_key(&ag, ccx_game_alphagrad_degree);
         ccx_game_free(&ag);

@@ -104,6 +104,8 @@ typedef struct {
 } ccx_game;
 
 int ccx_game_init(ccx_game *game, const ccx_graph *g, ccx_error *err);
+/* A game of g under another model than g->cost_model. */
+int ccx_game_init_model(ccx_game *game, const ccx_graph *g, int model, ccx_error *err);
 void ccx_game_free(ccx_game *game);
 void ccx_game_reset(ccx_game *game);
 /* 1 iff vertex is an intermediate not yet eliminated. Out-of-range -> 0. */

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "game/cost.h"
+#include "graph/real_partials.h"
 #include "search/search.h"
 
 struct ccx_bound_ws {
@@ -425,15 +426,67 @@ int64_t ccx_bound_graph(const ccx_graph *gr, int32_t *cut_in, int32_t *cut_out, 
     return b;
 }
 
-int64_t ccx_bound_graph_pairs(const ccx_graph *gr, int64_t *per_vertex, ccx_error *err) {
-    if (gr->cost_model == CCX_COST_REAL) {
-        /* the cut bound counts AlphaGrad's multiplications; under real a
-         * product with a +-1 partial is free, so the only bound proven so
-         * far is 0 */
-        if (per_vertex)
-            for (int k = 0; k < gr->n_vertices; k++) per_vertex[k] = 0;
-        return 0;
+/* The real model's bound. A vertex whose original in- and out-edges all
+ * carry data (no constant partial) has only data edges when it is
+ * eliminated, if no edge of the graph is zero: every edge into it is then a
+ * sum of products whose last factor is one of its original in-edges (data)
+ * and whose other factors are never zero, and data times anything non-zero
+ * is data (game/real_cost.h); likewise out of it. Each of its pairs then
+ * costs at least 1, and there are |P(v)| * |S(v)| >= cut_in(v) * cut_out(v)
+ * of them (the cuts of the per-vertex bound above, over every edge: a
+ * real-model game keeps no AlphaGrad records, so all its edges count). Any other
+ * vertex may cost nothing (a +-1 partial), so it adds 0. */
+int64_t ccx_bound_real(const ccx_graph *gr, int64_t *per_vertex, ccx_error *err) {
+    const int nv = gr->n_vertices, nin = gr->n_inputs;
+    ccx_lax *part = malloc((size_t)(gr->n_edges + 1) * sizeof(ccx_lax));
+    int32_t *cin = malloc((size_t)(nv + 1) * sizeof(int32_t));
+    int32_t *cout = malloc((size_t)(nv + 1) * sizeof(int32_t));
+    uint8_t *all_data = malloc((size_t)(nv + 1));
+    int64_t total = -1;
+    if (!part || !cin || !cout || !all_data) {
+        ccx_error_set(err, "out of memory computing the lower bound");
+        goto done;
     }
+    if (ccx_real_partials(gr, part, err)) goto done;
+    memset(all_data, 1, (size_t)nv);
+    int any_zero = 0;
+    for (int e = 0; e < gr->n_edges; e++) {
+        const ccx_edge *ed = &gr->edges[e];
+        any_zero |= part[e].kind == CCX_LAX_ZERO;
+        if (part[e].kind != CCX_LAX_DATA) {
+            all_data[ed->dst - nin] = 0;
+            if (ed->src >= nin) all_data[ed->src - nin] = 0;
+        }
+    }
+    {
+        ccx_game game;
+        if (ccx_game_init_model(&game, gr, CCX_COST_REAL, err)) goto done;
+        ccx_bound_ws *ws = ccx_bound_ws_new(&game);
+        int64_t b = ws ? ccx_bound_compute(ws, &game, cin, cout) : -1;
+        ccx_bound_ws_free(ws);
+        ccx_game_free(&game);
+        if (b < 0) {
+            ccx_error_set(err, "out of memory computing the lower bound");
+            goto done;
+        }
+    }
+    total = 0;
+    for (int k = 0; k < nv; k++) {
+        int64_t t = !any_zero && all_data[k] && !gr->vertices[k].is_output
+                        ? (int64_t)cin[k] * cout[k] : 0;
+        total += t;
+    }
+    if (per_vertex) *per_vertex = total; /* no pair term under real */
+done:
+    free(part);
+    free(cin);
+    free(cout);
+    free(all_data);
+    return total;
+}
+
+int64_t ccx_bound_graph_pairs(const ccx_graph *gr, int64_t *per_vertex, ccx_error *err) {
+    if (gr->cost_model == CCX_COST_REAL) return ccx_bound_real(gr, per_vertex, err);
     ccx_game game;
     if (ccx_game_init(&game, gr, err)) return -1;
     ccx_bound_ws *ws = ccx_bound_ws_new(&game);

@@ -155,7 +155,14 @@ int64_t ccx_bound_graph(const ccx_graph *g, int32_t *cut_in, int32_t *cut_out, c
  * 2048 vertices get the per-vertex bound only. O(n) eliminations and
  * incremental bounds, plus O(n^2) per matched pair. */
 int64_t ccx_bound_pairs(ccx_bound_ws *ws, ccx_game *game, int64_t *per_vertex);
+/* The bound under g's model: the pair bound above under AlphaGrad's, the
+ * real model's (ccx_bound_real) under real. */
 int64_t ccx_bound_graph_pairs(const ccx_graph *g, int64_t *per_vertex, ccx_error *err);
+/* A lower bound on every order's real-model cost (bounds.c says why it
+ * holds): the sum of cut_in(v) * cut_out(v) over the intermediates whose
+ * original edges all carry data, when no edge is zero; *per_vertex (may be
+ * NULL) receives the same (there is no pair term). -1 on failure. */
+int64_t ccx_bound_real(const ccx_graph *g, int64_t *per_vertex, ccx_error *err);
 
 /* ---- pieces shared by the methods (search.c) ---- */
 double ccx_search_now(void);
