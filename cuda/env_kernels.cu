@@ -9,7 +9,9 @@
 //   reduction, fill-in with bitset ORs (lane = member row for rows up to 8
 //   words, lanes over words for longer rows). Tensor graphs' slabs add the
 //   record matrices: warp_eliminate_records runs the pairs of
-//   game/records.h (lane = predecessor row) before the bitset update.
+//   game/records.h (lane = predecessor row) before the bitset update; a
+//   batch under the real-work model holds ccx_lax matrices instead and
+//   warp_eliminate_real runs the products of game/real_cost.h the same way.
 // * Checked calls (env.h "Errors") run as: validate kernel (one thread per
 //   item, atomicMin of the first faulty item into a device status word) ->
 //   apply kernel (does nothing when the status says refused) -> record
@@ -53,7 +55,7 @@ struct cuda_impl {
     cudaStream_t stream;
     uint32_t *d_tmpl;     // [n_graphs][slab_words]
     uint8_t *d_ops;       // [n_graphs][n_pad]
-    int32_t *d_tabs;      // [n_graphs][tab_words]: record tables (batches with records)
+    int32_t *d_tabs;      // [n_graphs][tab_words]: record tables or real-model shapes
     uint32_t *d_scratch;  // [B][max(words,1)]: id marks, seen bitsets, legal bitsets
     dev_status *d_status;
     dev_status h_status;
@@ -210,13 +212,59 @@ __device__ __forceinline__ int64_t warp_eliminate_records(uint32_t *slab, const 
     return cost;
 }
 
-// Eliminate node j of an env by its graph's rule (header `tensor`): every
-// lane gets the cost. tabs: the batch's record tables (NULL without records).
+// Device twin of the real rule (game/real_cost.h ccx_lax_pairs; env_cpu.c
+// eliminate_real): lane l owns the predecessor rows w*32 + l and forms the
+// product p -> j -> s with every successor s (successors outer, as on the
+// cpu), summing it into p -> s. Distinct pairs write distinct cells and
+// never the ones read (p -> j, j -> s); the cost sums saturate as the cpu's.
+// Then j's edges are cleared and the bitsets updated. Every lane returns
+// the cost.
+template <int W>
+__device__ __forceinline__ int64_t warp_eliminate_real(uint32_t *slab, const ccx_env_layout &L,
+                                                       const int32_t *tab, int j, int lane) {
+    const int words = W > 0 ? W : L.words, N = L.n_pad;
+    const uint32_t *pj = slab + L.off_preds + (size_t)j * words;
+    const uint32_t *sj = slab + L.off_succs + (size_t)j * words;
+    ccx_lax *lax = ccx_env_lax(slab, &L);
+    const ccx_lax_shape *sh = ccx_env_lax_shapes(tab);
+    int64_t cost = 0;
+    for (int ws = 0; ws < words; ws++)
+        for (uint32_t sb = sj[ws]; sb; sb &= sb - 1) {
+            const int s = ws * 32 + __ffs(sb) - 1;
+            const ccx_lax A = lax[(size_t)j * N + s];
+            for (int wp = 0; wp < words; wp++)
+                if ((pj[wp] >> lane) & 1u) {
+                    const int p = wp * 32 + lane;
+                    ccx_lax prod;
+                    cost = ccx_rec_cost_add(cost, ccx_lax_mul(&A, &lax[(size_t)p * N + j], &sh[s],
+                                                              &sh[j], &sh[p], &prod));
+                    ccx_lax *ps = &lax[(size_t)p * N + s];
+                    *ps = ccx_lax_acc(ps, &prod, sh[p].rank);
+                }
+        }
+    for (int d = 16; d > 0; d >>= 1) cost = ccx_rec_cost_add(cost, __shfl_down_sync(FULL, cost, d));
+    cost = __shfl_sync(FULL, cost, 0);
+    __syncwarp();
+    const ccx_lax none = ccx_lax_make(CCX_LAX_NONE, 0, 0, 0.0);
+    for (int w = 0; w < words; w++) {
+        if ((pj[w] >> lane) & 1u) lax[(size_t)(w * 32 + lane) * N + j] = none;
+        if ((sj[w] >> lane) & 1u) lax[(size_t)j * N + w * 32 + lane] = none;
+    }
+    __syncwarp();
+    warp_eliminate<W>(slab + L.off_preds, slab + L.off_succs, words, j, lane);
+    return cost;
+}
+
+// Eliminate node j of an env by its graph's rule (header `rule`): every
+// lane gets the cost. tabs: the batch's tables (NULL with neither records
+// nor the real model).
 template <int W>
 __device__ __forceinline__ int64_t warp_play(uint32_t *slab, const ccx_env_layout &L,
                                              const int32_t *tabs, int j, int lane) {
     const ccx_env_header *h = ccx_env_chdr(slab, &L);
-    if (h->tensor)
+    if (h->rule == CCX_ENV_RULE_REAL)
+        return warp_eliminate_real<W>(slab, L, tabs + (size_t)h->graph * L.tab_words, j, lane);
+    if (h->rule == CCX_ENV_RULE_RECORDS)
         return warp_eliminate_records<W>(slab, L, tabs + (size_t)h->graph * L.tab_words, j, lane);
     return warp_eliminate<W>(slab + L.off_preds, slab + L.off_succs, L.words, j, lane);
 }
@@ -388,11 +436,12 @@ __global__ void k_observe(const uint32_t *state, ccx_env_layout L, const uint8_t
             for (int k = 0; k < CCX_OBS_FEATURES; k++) out[(size_t)v * CCX_OBS_FEATURES + k] = f[k];
         }
     }
-    if (adjacency && L.records && ccx_env_chdr(slab, &L)->tensor) {
-        // tensor graphs: 1 + the edge's type group, byte by byte
+    if (adjacency && ccx_env_chdr(slab, &L)->rule != CCX_ENV_RULE_BITSET) {
+        // records or the real model: 1 + the edge's type group, byte by byte
         uint8_t *adj = adjacency + (size_t)i * L.n_pad * L.n_pad;
+        const int32_t *tab = tabs + (size_t)ccx_env_chdr(slab, &L)->graph * L.tab_words;
         for (int q = threadIdx.x; q < L.n_pad * L.n_pad; q += blockDim.x)
-            adj[q] = ccx_env_adjacency_value(slab, &L, q / L.n_pad, q % L.n_pad);
+            adj[q] = ccx_env_adjacency_value(slab, &L, tab, q / L.n_pad, q % L.n_pad);
     } else if (adjacency) {
         const uint32_t *succs = slab + L.off_succs;
         uint8_t *adj = adjacency + (size_t)i * L.n_pad * L.n_pad;
@@ -748,7 +797,7 @@ int cuda_init_inner(ccx_env *e, const int32_t *goe, ccx_error *err) {
     CK(cudaMalloc(reinterpret_cast<void **>(&c->d_tmpl), (size_t)L.n_graphs * slab_bytes));
     CK(cudaMalloc(reinterpret_cast<void **>(&c->d_ops), (size_t)L.n_graphs * L.n_pad));
     const size_t tab_bytes = (size_t)L.n_graphs * L.tab_words * sizeof(int32_t);
-    if (L.records) CK(cudaMalloc(reinterpret_cast<void **>(&c->d_tabs), tab_bytes));
+    if (L.tab_words) CK(cudaMalloc(reinterpret_cast<void **>(&c->d_tabs), tab_bytes));
     CK(cudaMalloc(reinterpret_cast<void **>(&c->d_scratch),
                   (size_t)L.n_envs * (size_t)(L.words > 0 ? L.words : 1) * sizeof(uint32_t)));
     CK(cudaMalloc(reinterpret_cast<void **>(&c->d_status), sizeof(dev_status)));
@@ -758,7 +807,7 @@ int cuda_init_inner(ccx_env *e, const int32_t *goe, ccx_error *err) {
                        c->stream));
     CK(cudaMemcpyAsync(c->d_ops, e->op_rows, (size_t)L.n_graphs * L.n_pad, cudaMemcpyHostToDevice,
                        c->stream));
-    if (L.records)
+    if (L.tab_words)
         CK(cudaMemcpyAsync(c->d_tabs, e->tabs, tab_bytes, cudaMemcpyHostToDevice, c->stream));
     int32_t *d_goe = nullptr;
     CK(cudaMalloc(reinterpret_cast<void **>(&d_goe), (size_t)L.n_envs * sizeof(int32_t)));

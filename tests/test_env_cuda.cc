@@ -295,6 +295,39 @@ TEST(EnvCuda, TensorGraphsMatchCpu) {
     exercise(t, 3);
 }
 
+// The real-work model (game/real_cost.h): the ten paper tasks and random
+// scalar and tensor programs, states (the ccx_lax matrices included) bit for
+// bit; then a batch too big to stage in shared memory plays fused episodes.
+TEST(EnvCuda, RealModelMatchesCpu) {
+    REQUIRE_CUDA_DEVICE("cuda parity");
+    Graphs gs;
+    auto real = [](GraphPtr g) {
+        if (g) g->cost_model = CCX_COST_REAL;
+        return g;
+    };
+    for (const char *t : kTenTasks) gs.add(real(named_task(t)));
+    for (int mid : {5, 40, 120}) gs.add(real(gen_tensor_graph(mid, (uint64_t)mid + 19)));
+    gs.add(real(gen_graph(3, 60, 2, 65)));
+    std::vector<int32_t> goe(59);
+    for (int b = 0; b < 59; b++) goe[b] = (b * 5) % (int)gs.ptrs.size();
+    Twin t(gs.ptrs, 59, goe);
+    ASSERT_EQ(t.L().lax, 1);
+    exercise(t, 5);
+    GraphPtr roe = real(named_task("RoeFlux_3d"));
+    ASSERT_TRUE(roe);
+    Twin big({roe.get()}, 700, {});
+    std::vector<int32_t> ac, ag;
+    ASSERT_EQ(big.cpu.play_random(78, &ac), 0);
+    ASSERT_EQ(big.gpu.play_random(78, &ag), 0) << big.gpu.msg;
+    EXPECT_EQ(ac, ag);
+    big.same_state("play_random (real)");
+    ASSERT_EQ(big.cpu.reset(), 0);
+    ASSERT_EQ(big.gpu.reset(), 0);
+    ASSERT_EQ(big.cpu.play_orders(ac), 0);
+    ASSERT_EQ(big.gpu.play_orders(ag), 0);
+    big.same_state("play_orders (real)");
+}
+
 // A big tensor batch: fused episodes with slabs too large for shared memory
 // in groups (RoeFlux_3d: 58 KB each).
 TEST(EnvCuda, LargeTensorBatchFusedEpisodesMatchCpu) {

@@ -26,7 +26,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: ccx bench env --task TASK [--backend cpu|cuda|auto] [--batch B | --sweep]\n"
             "                     [--mode step|random|orders|all] [--seconds S] [--threads N]\n"
-            "                     [--seed N] [--out FILE]\n\n"
+            "                     [--seed N] [--cost alphagrad|real] [--out FILE]\n\n"
             "Eliminations per second of B batched environments playing TASK.\n\n"
             "  --task TASK     a task or graph file, or a name from configs/tasks/ (required)\n"
             "  --backend B     cpu, cuda, or auto (cuda iff a device answers; default auto)\n"
@@ -38,6 +38,7 @@ static void usage(FILE *out) {
             "  --seconds S     time per measurement (0.05 .. 600, default 1)\n"
             "  --threads N     OpenMP threads for the cpu backend (default 1: one core)\n"
             "  --seed N        random seed (default 0)\n"
+            "  --cost MODEL    alphagrad (default) or real: the cost model the envs play\n"
             "  --out FILE      also append every line to FILE (e.g. results/bench/env_cpu.txt)\n"
             "  -h, --help      this help\n\n"
             "Each line gives eliminations/s (cpu: also per CPU-second of the process,\n"
@@ -52,6 +53,8 @@ static void usage(FILE *out) {
             "  orders: 4*slab/n + 4   (as random, plus the order entry)\n"
             "  tensor graphs (record path) add to step 4*(|P|+|S|) + 4*|P|*|S|: the records\n"
             "          p->j, j->s read and cleared, p->s read and written (2 bytes a cell)\n"
+            "  the real model (--cost real, every graph) adds 32*(|P|+|S|) + 32*|P|*|S|:\n"
+            "          the same cells at 16 bytes (game/real_cost.h ccx_lax)\n"
             "with words = n_pad/32, slab = bytes per env state, n = eliminations per\n"
             "episode, |P|+|S| the mean degree sum of an eliminated vertex under random\n"
             "orders (measured with the reference game). Bandwidth: cuda from the device\n"
@@ -242,16 +245,17 @@ static int run_one(const bench_cfg *c, int B, const char *mode, ccx_error *err) 
                            : 4.0 * slab / n + (is_orders ? 4.0 : 0.0);
     /* tensor graphs' records (2 bytes a cell) in the step: p->j and j->s read
      * and cleared, p->s read and written */
-    if (is_step && g->tensor) bytes += 4.0 * c->degree_sum + 4.0 * c->pairs;
+    if (is_step && L->records) bytes += 4.0 * c->degree_sum + 4.0 * c->pairs;
+    if (is_step && L->lax) bytes += 32.0 * c->degree_sum + 32.0 * c->pairs;
     double gbs = bytes * elims / dt / 1e9;
     char line[640], per_cpu[64] = "";
     if (c->backend == CCX_BACKEND_CPU && dcpu > 0)
         snprintf(per_cpu, sizeof per_cpu, " eliminations/cpu-s=%.4g", elims / dcpu);
     snprintf(line, sizeof line,
-             "bench env  backend=%s task=%s n_pad=%d batch=%d mode=%s threads=%d seconds=%.2f "
+             "bench env  backend=%s task=%s cost=%s n_pad=%d batch=%d mode=%s threads=%d seconds=%.2f "
              "eliminations/s=%.4g%s env-steps/s=%.4g calls/s=%.4g episodes/s=%.4g "
              "bytes/elim=%.0f GB/s=%.3g bw_fraction=%.3g",
-             ccx_backend_name(c->backend), g->task_name, L->n_pad, B, mode,
+             ccx_backend_name(c->backend), g->task_name, ccx_cost_model_name(g->cost_model), L->n_pad, B, mode,
              c->backend == CCX_BACKEND_CPU ? c->threads : 0, dt, elims / dt, per_cpu, elims / dt,
              (double)calls / dt, (double)episodes * B / dt, bytes, gbs,
              c->peak > 0 ? gbs * 1e9 / c->peak : 0.0);
@@ -273,8 +277,9 @@ int ccx_bench_env(int argc, char **argv) {
         {"mode", required_argument, 0, 'm'},    {"seconds", required_argument, 0, 's'},
         {"threads", required_argument, 0, 'j'}, {"seed", required_argument, 0, 'r'},
         {"out", required_argument, 0, 'o'},     {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"cost", required_argument, 0, 'c'},    {0, 0, 0, 0}};
     const char *task = NULL, *backend_name = "auto", *mode = "all", *out_path = NULL;
+    int model = CCX_COST_ALPHAGRAD;
     long batch = 4096, threads = 1, seed = 0;
     double seconds = 1.0;
     int sweep = 0;
@@ -284,6 +289,9 @@ int ccx_bench_env(int argc, char **argv) {
         switch (ch) {
         case 't': task = optarg; break;
         case 'b': backend_name = optarg; break;
+        case 'c':
+            if (ccx_cli_cost_option("bench env", optarg, &model)) return CCX_EXIT_USAGE;
+            break;
         case 'B':
             if (ccx_cli_parse_long(optarg, 1, 1L << 20, &batch))
                 return ccx_cli_usage_error("bench env", "--batch must be an integer in 1..1048576, got '%s'", optarg);
@@ -325,6 +333,7 @@ int ccx_bench_env(int argc, char **argv) {
     if (note[0]) fprintf(stderr, "%s\n", note);
     ccx_graph *g = ccx_cli_load_task(task);
     if (!g) return CCX_EXIT_USAGE;
+    g->cost_model = model;
     if (ccx_graph_n_intermediates(g) == 0) {
         fprintf(stderr, "ccx bench env: error: %s has no intermediate vertices to eliminate\n", g->task_name);
         ccx_graph_free(g);
@@ -357,7 +366,9 @@ int ccx_bench_env(int argc, char **argv) {
     }
     c.degree_sum = mean_degree_sum(g, (uint64_t)seed, &c.pairs);
     char head[640], pairs_note[96] = "";
-    if (g->tensor)
+    if (model == CCX_COST_REAL)
+        snprintf(pairs_note, sizeof pairs_note, ", |P|*|S| %.2f (real model: 16-byte edge cells)", c.pairs);
+    else if (g->tensor)
         snprintf(pairs_note, sizeof pairs_note, ", |P|*|S| %.2f (tensor graph: record path)", c.pairs);
     time_t now = time(NULL);
     char date[32];

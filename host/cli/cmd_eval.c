@@ -1,4 +1,4 @@
-/* ccx eval CHECKPOINT --task T [--samples K] [--seed S] [--backend B] [-o FILE] */
+/* ccx eval CHECKPOINT --task T [--samples K] [--seed S] [--backend B] [--cost M] [-o FILE] */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,15 +14,18 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: ccx eval CHECKPOINT --task TASK [--samples K] [--seed S]\n"
-            "                [--backend auto|cpu|cuda] [-o FILE]\n\n"
+            "                [--backend auto|cpu|cuda] [--cost alphagrad|real] [-o FILE]\n\n"
             "Play a trained network (a checkpoint written by ccx train) on TASK: one\n"
             "greedy rollout (the most probable vertex at every step) and K sampled\n"
             "rollouts, and print their costs beside the forward, reverse and Markowitz\n"
-            "costs and AlphaGrad's published figures.\n\n"
+            "costs and AlphaGrad's published figures (under AlphaGrad's model).\n\n"
             "  --task TASK     task or graph file, or a task name (required)\n"
             "  --samples K     sampled rollouts (default 64; 0 = greedy only)\n"
             "  --seed S        seed of the sampled rollouts (default 0)\n"
             "  --backend B     auto (default), cpu or cuda\n"
+            "  --cost MODEL    alphagrad or real: the cost model the rollouts are priced and\n"
+            "                  observed under (default: the one the checkpoint was trained\n"
+            "                  under, its ccx.cost_model)\n"
             "  -o FILE         write the better of the greedy and best sampled orders\n"
             "  -h, --help      this help\n");
 }
@@ -33,10 +36,12 @@ int ccx_cmd_eval(int argc, char **argv) {
                                          {"seed", required_argument, 0, 's'},
                                          {"backend", required_argument, 0, 'b'},
                                          {"output", required_argument, 0, 'o'},
+                                         {"cost", required_argument, 0, 'c'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *task_arg = NULL, *backend_arg = "auto", *out_path = NULL;
     long samples = 64, seed = 0;
+    int model = -1;
     opterr = 0;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1;) {
@@ -52,6 +57,9 @@ int ccx_cmd_eval(int argc, char **argv) {
             break;
         case 'b': backend_arg = optarg; break;
         case 'o': out_path = optarg; break;
+        case 'c':
+            if (ccx_cli_cost_option("eval", optarg, &model)) return CCX_EXIT_USAGE;
+            break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
             return ccx_cli_option_error("eval", c, argv, "ho:");
@@ -83,6 +91,7 @@ int ccx_cmd_eval(int argc, char **argv) {
         rc = CCX_EXIT_USAGE;
         goto done;
     }
+    g->cost_model = model >= 0 ? model : ccx_train_checkpoint_model(&ck);
     /* no weight depends on n_pad: widen it to fit the task */
     ccx_nn_config cfg = ck.cfg;
     int nodes = g->n_inputs + g->n_vertices, need = (nodes + 31) / 32 * 32;
@@ -96,8 +105,10 @@ int ccx_cmd_eval(int argc, char **argv) {
         goto done;
     ccx_baselines base;
     if (ccx_baselines_compute(g, &base, &err)) goto done;
-    ccx_published pub = ccx_published_for(g->task_name);
-    printf("%s  (checkpoint %s, %s)\n", g->task_name, ckpt_path, ccx_backend_name(backend));
+    /* AlphaGrad's figures are in its model's units */
+    ccx_published pub = ccx_published_for(g->cost_model == CCX_COST_ALPHAGRAD ? g->task_name : NULL);
+    printf("%s  (checkpoint %s, %s, %s cost model)\n", g->task_name, ckpt_path,
+           ccx_backend_name(backend), ccx_cost_model_name(g->cost_model));
     printf("  %-22s %8" PRId64 "\n", "forward", base.forward);
     printf("  %-22s %8" PRId64 "\n", "reverse", base.reverse);
     printf("  %-22s %8" PRId64 "\n", "markowitz", base.markowitz);

@@ -218,6 +218,11 @@ int ccx_cmd_search(int argc, char **argv) {
     }
     if (p.chains && p.backend != CCX_BACKEND_CUDA)
         return ccx_cli_usage_error("search", "--chains is for --backend cuda");
+    if (model == CCX_COST_REAL && method == CCX_SEARCH_EXACT)
+        return ccx_cli_usage_error("search", "exact search is not built for the real cost model "
+                                             "yet (it needs a lower bound consistent with real "
+                                             "work); use --method sa, beam or rmk, or --cost "
+                                             "alphagrad");
     ccx_graph *g = ccx_cli_load_task(argv[optind]);
     if (!g) return CCX_EXIT_USAGE;
     g->cost_model = model;

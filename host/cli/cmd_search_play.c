@@ -1,5 +1,5 @@
 /* ccx search-play CHECKPOINT --task T [--simulations S] [--considered K]
- *                 [--trees R] [--seed N] [--backend B] [-o FILE] */
+ *                 [--trees R] [--seed N] [--backend B] [--cost M] [-o FILE] */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,12 +11,14 @@
 #include "cli/cli.h"
 #include "nn/checkpoint.h"
 #include "nn/nn.h"
+#include "train/trainer.h"
 #include "train/run.h"
 
 static void usage(FILE *out) {
     fprintf(out,
             "usage: ccx search-play CHECKPOINT --task TASK [--simulations S] [--considered K]\n"
-            "                       [--trees R] [--seed N] [--backend auto|cpu|cuda] [-o FILE]\n\n"
+            "                       [--trees R] [--seed N] [--backend auto|cpu|cuda]\n"
+            "                       [--cost alphagrad|real] [-o FILE]\n\n"
             "Play TASK with a trained network (a ccx train checkpoint) guiding Gumbel\n"
             "MuZero search at every move, and print the order's cost beside the forward,\n"
             "reverse and Markowitz costs. With --trees 1 (default) the search has no\n"
@@ -28,6 +30,8 @@ static void usage(FILE *out) {
             "  --trees R          episodes played at once (default 1)\n"
             "  --seed N           noise seed (default 0)\n"
             "  --backend B        auto (default), cpu or cuda\n"
+            "  --cost MODEL       alphagrad or real: the cost model the search plays (default:\n"
+            "                     the one the checkpoint was trained under, ccx.cost_model)\n"
             "  -o FILE            write the best order (JSON order file)\n"
             "  -h, --help         this help\n");
 }
@@ -38,9 +42,11 @@ int ccx_cmd_search_play(int argc, char **argv) {
         {"considered", required_argument, 0, 'k'}, {"trees", required_argument, 0, 'r'},
         {"seed", required_argument, 0, 's'},     {"backend", required_argument, 0, 'b'},
         {"output", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'},
+        {"cost", required_argument, 0, 'c'},
         {0, 0, 0, 0}};
     const char *task_arg = NULL, *backend_arg = "auto", *out_path = NULL;
     long sims = 64, considered = 16, trees = 1, seed = 0;
+    int model = -1;
     opterr = 0;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1;) {
@@ -64,6 +70,9 @@ int ccx_cmd_search_play(int argc, char **argv) {
             break;
         case 'b': backend_arg = optarg; break;
         case 'o': out_path = optarg; break;
+        case 'c':
+            if (ccx_cli_cost_option("search-play", optarg, &model)) return CCX_EXIT_USAGE;
+            break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
             return ccx_cli_option_error("search-play", c, argv, "ho:");
@@ -97,6 +106,7 @@ int ccx_cmd_search_play(int argc, char **argv) {
         rc = CCX_EXIT_USAGE;
         goto done;
     }
+    g->cost_model = model >= 0 ? model : ccx_train_checkpoint_model(&ck);
     ccx_nn_config cfg = ck.cfg;
     if (cfg.n_pad < N) cfg.n_pad = N;
     nn = ccx_nn_create(&cfg, backend, B, 0, 1, &err);
@@ -155,9 +165,11 @@ int ccx_cmd_search_play(int argc, char **argv) {
         ccx_order_file_free(&of);
         goto done;
     }
-    ccx_published pub = ccx_published_for(g->task_name);
-    printf("%s  (checkpoint %s, %ld simulations, %d tree%s, %s)\n", g->task_name, argv[optind],
-           sims, B, B > 1 ? "s" : "", ccx_backend_name(backend));
+    /* AlphaGrad's figures are in its model's units */
+    ccx_published pub = ccx_published_for(g->cost_model == CCX_COST_ALPHAGRAD ? g->task_name : NULL);
+    printf("%s  (checkpoint %s, %ld simulations, %d tree%s, %s, %s cost model)\n", g->task_name,
+           argv[optind], sims, B, B > 1 ? "s" : "", ccx_backend_name(backend),
+           ccx_cost_model_name(g->cost_model));
     printf("  %-16s %8" PRId64 "\n  %-16s %8" PRId64 "\n  %-16s %8" PRId64 "\n", "forward",
            base.forward, "reverse", base.reverse, "markowitz", base.markowitz);
     printf("  %-16s %8" PRId64 "\n", "search-play", of.cost);

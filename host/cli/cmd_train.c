@@ -1,4 +1,4 @@
-/* ccx train CONFIG.yaml [--task T]... [--set key=value]... [--backend B] [--resume RUN_DIR] */
+/* ccx train CONFIG.yaml [--task T]... [--set key=value]... [--backend B] [--cost M] [--resume RUN_DIR] */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: ccx train CONFIG.yaml [--task T]... [--set KEY=VALUE]... [--backend auto|cpu|cuda]\n"
-            "                             [--quiet]\n"
+            "                             [--cost alphagrad|real] [--quiet]\n"
             "       ccx train --resume RUN_DIR [--set KEY=VALUE]...\n"
             "       ccx train --help-config\n\n"
             "Train an agent (run.algo: ppo) to play the elimination game on the config's\n"
@@ -28,6 +28,10 @@ static void usage(FILE *out) {
             "                    --task my.graph.json\n"
             "  --set KEY=VALUE   override a config key (repeatable), e.g. --set ppo.clip=0.1\n"
             "  --backend B       auto (cuda when a GPU answers), cpu or cuda; overrides run.backend\n"
+            "  --cost MODEL      what an elimination costs, overrides env.cost_model: alphagrad\n"
+            "                    (AlphaGrad's multiplication model, the paper's figures; the\n"
+            "                    default) or real (the multiplications ccx's Jacobian code\n"
+            "                    performs: train for this on a function of your own)\n"
             "  --resume RUN_DIR  continue a run from its latest checkpoint (its config.yaml is\n"
             "                    used; --set can extend the budget)\n"
             "  --quiet           no progress line\n"
@@ -44,6 +48,7 @@ int ccx_cmd_train(int argc, char **argv) {
     static const struct option opts[] = {{"set", required_argument, 0, 's'},
                                          {"task", required_argument, 0, 't'},
                                          {"backend", required_argument, 0, 'b'},
+                                         {"cost", required_argument, 0, 'c'},
                                          {"resume", required_argument, 0, 'r'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help-config", no_argument, 0, 'K'},
@@ -69,6 +74,15 @@ int ccx_cmd_train(int argc, char **argv) {
             break;
         case 't': tasks[n_tasks++] = optarg; break;
         case 'b': opt.backend = optarg; break;
+        case 'c': {
+            int model;
+            if (ccx_cli_cost_option("train", optarg, &model)) {
+                free(sets);
+                return CCX_EXIT_USAGE;
+            }
+            opt.cost_model = ccx_cost_model_name(model);
+            break;
+        }
         case 'r': opt.resume_dir = optarg; break;
         case 'q': opt.quiet = 1; break;
         case 'K': ccx_train_config_print_keys(); free(sets); return CCX_EXIT_OK;

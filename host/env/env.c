@@ -9,6 +9,7 @@
 
 #include "env/env_internal.h"
 #include "graph/ops.h"
+#include "graph/real_partials.h"
 
 /* ---- creation ---- */
 
@@ -23,9 +24,35 @@ static uint8_t env_op_code(const ccx_vertex *v) {
 
 static void set_bit(uint32_t *row, int i) { row[i >> 5] |= 1u << (i & 31); }
 
-/* game: the graph's single game (tensor graphs only, else NULL): its
- * initial records and tables become the template's (game/records.h). */
-static void build_template(ccx_env *e, int gi, const ccx_graph *g, const ccx_game *game) {
+/* The real model's template part: the initial edges (graph/real_partials.h)
+ * in the slab's lax matrix, the node shapes in the graph's table row. */
+static int build_real(ccx_env *e, int gi, const ccx_graph *g, uint32_t *slab, ccx_error *err) {
+    const ccx_env_layout *L = &e->L;
+    ccx_lax *init = malloc((size_t)(g->n_edges + 1) * sizeof *init);
+    if (!init) return ccx_error_set(err, "out of memory");
+    if (ccx_real_partials(g, init, err)) {
+        free(init);
+        return -1;
+    }
+    ccx_lax *lax = ccx_env_lax(slab, L);
+    for (int i = 0; i < g->n_edges; i++)
+        lax[(size_t)g->edges[i].src * L->n_pad + g->edges[i].dst] = init[i];
+    free(init);
+    ccx_lax_shape *sh = (ccx_lax_shape *)(void *)(e->tabs + (size_t)gi * L->tab_words);
+    const int nn = ccx_graph_n_nodes(g);
+    for (int x = 0; x < L->n_pad; x++) {
+        ccx_lax_shape one = {0, {1, 1}};
+        sh[x] = x < nn ? ccx_lax_shape_of(g, x) : one;
+    }
+    return 0;
+}
+
+/* game: the graph's single game (tensor graphs under AlphaGrad's model,
+ * else NULL): its initial records and tables become the template's
+ * (game/records.h). Under the real model the template gets its lax matrix
+ * and shapes instead (build_real). */
+static int build_template(ccx_env *e, int gi, const ccx_graph *g, const ccx_game *game,
+                          ccx_error *err) {
     const ccx_env_layout *L = &e->L;
     uint32_t *slab = ccx_env_slab(e->tmpl, L, gi);
     uint32_t *preds = slab + L->off_preds, *succs = slab + L->off_succs;
@@ -47,7 +74,8 @@ static void build_template(ccx_env *e, int gi, const ccx_graph *g, const ccx_gam
     h->remaining = ccx_graph_n_intermediates(g);
     h->cost = 0;
     h->n_nodes = ccx_graph_n_nodes(g);
-    h->tensor = game != NULL;
+    h->rule = e->L.lax ? CCX_ENV_RULE_REAL : game ? CCX_ENV_RULE_RECORDS : CCX_ENV_RULE_BITSET;
+    if (e->L.lax && build_real(e, gi, g, slab, err)) return -1;
     if (game) {
         /* records and tables, re-padded from the game's n_pad to the batch's */
         const int N = L->n_pad, gN = game->n_pad, nn = game->n_nodes;
@@ -69,6 +97,7 @@ static void build_template(ccx_env *e, int gi, const ccx_graph *g, const ccx_gam
     info->n_vertices = g->n_vertices;
     info->n_nodes = ccx_graph_n_nodes(g);
     info->n_intermediates = ccx_graph_n_intermediates(g);
+    return 0;
 }
 
 static void env_free(ccx_env *e) {
@@ -134,15 +163,16 @@ ccx_env *ccx_env_create(ccx_backend backend, int n_envs, const ccx_graph *const 
                 return NULL;
             }
     }
-    for (int i = 0; i < n_graphs; i++)
-        if (graphs[i]->cost_model != CCX_COST_ALPHAGRAD) {
-            /* never a silent mix: the kernels price AlphaGrad's model only */
-            ccx_error_set(err, "%s: the batched environments (training, evaluation, search-play, "
-                               "--backend cuda) play AlphaGrad's cost model only so far; the "
-                               "real model is in cost, baselines, search (sa, beam, rmk) and "
-                               "polish", graphs[i]->task_name);
+    /* one batch, one cost model: never a silent mix */
+    const int model = graphs[0]->cost_model;
+    for (int i = 1; i < n_graphs; i++)
+        if (graphs[i]->cost_model != model) {
+            ccx_error_set(err, "one env batch plays one cost model: %s is priced under %s, %s "
+                               "under %s", graphs[0]->task_name, ccx_cost_model_name(model),
+                          graphs[i]->task_name, ccx_cost_model_name(graphs[i]->cost_model));
             return NULL;
         }
+    const int lax = model == CCX_COST_REAL;
     ccx_env *e = calloc(1, sizeof *e);
     ccx_game *games = calloc((size_t)n_graphs, sizeof *games); /* tensor graphs' games */
     if (!e || !games) {
@@ -154,7 +184,7 @@ ccx_env *ccx_env_create(ccx_backend backend, int n_envs, const ccx_graph *const 
     /* tensor graphs: their games give the records and tables; the table row
      * holds the most primal-dim variants of any graph */
     int records = 0, max_variants = 0;
-    for (int i = 0; i < n_graphs; i++) {
+    for (int i = 0; i < n_graphs && !lax; i++) {
         if (!graphs[i]->tensor) continue;
         if (ccx_game_init(&games[i], graphs[i], err)) {
             for (int k = 0; k < i; k++) ccx_game_free(&games[k]);
@@ -168,14 +198,17 @@ ccx_env *ccx_env_create(ccx_backend backend, int n_envs, const ccx_graph *const 
     }
     e->backend = backend;
     e->ops = ops;
-    ccx_env_layout_init(&e->L, n_envs, n_graphs, n_pad, records,
-                        (3 * n_pad + 1 + 2 * max_variants + 3) / 4 * 4);
+    /* the table row: records' shapes, variant offsets and dims, or the
+     * real model's node shapes (3 int32 each) */
+    const int tab_words = lax ? 3 * n_pad : 3 * n_pad + 1 + 2 * max_variants;
+    ccx_env_layout_init(&e->L, n_envs, n_graphs, n_pad, records, lax, (tab_words + 3) / 4 * 4);
     e->graphs = calloc((size_t)n_graphs, sizeof *e->graphs);
     e->tmpl = calloc((size_t)n_graphs * (size_t)e->L.slab_words, sizeof(uint32_t));
     e->op_rows = calloc((size_t)n_graphs * (size_t)n_pad, 1);
-    e->tabs = records ? calloc((size_t)n_graphs * (size_t)e->L.tab_words, sizeof(int32_t)) : NULL;
+    const int tabs = records || lax;
+    e->tabs = tabs ? calloc((size_t)n_graphs * (size_t)e->L.tab_words, sizeof(int32_t)) : NULL;
     int32_t *goe = malloc((size_t)n_envs * sizeof(int32_t));
-    if (!e->graphs || !e->tmpl || !e->op_rows || (records && !e->tabs) || !goe) {
+    if (!e->graphs || !e->tmpl || !e->op_rows || (tabs && !e->tabs) || !goe) {
         free(goe);
         for (int i = 0; i < n_graphs; i++) ccx_game_free(&games[i]);
         free(games);
@@ -183,11 +216,19 @@ ccx_env *ccx_env_create(ccx_backend backend, int n_envs, const ccx_graph *const 
         ccx_error_set(err, "out of memory creating %d environments", n_envs);
         return NULL;
     }
+    int built = 0;
     for (int i = 0; i < n_graphs; i++) {
-        build_template(e, i, graphs[i], graphs[i]->tensor ? &games[i] : NULL);
+        if (built == 0 &&
+            build_template(e, i, graphs[i], graphs[i]->tensor && !lax ? &games[i] : NULL, err))
+            built = -1;
         ccx_game_free(&games[i]); /* zeroed games (scalar graphs) free nothing */
     }
     free(games);
+    if (built) {
+        free(goe);
+        env_free(e);
+        return NULL;
+    }
     for (int b = 0; b < n_envs; b++) goe[b] = graph_of_env ? graph_of_env[b] : b % n_graphs;
     int rc = ops->init(e, goe, err);
     free(goe);

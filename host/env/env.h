@@ -57,7 +57,17 @@
  *
  * and the graphs' constant tables (shape, pvar_off, pdims) are one int32
  * row of tab_words per graph beside the templates (ccx_rec_tables_of_row).
- * The header's `tensor` says which rule an env's graph plays.
+ *
+ * A batch whose graphs carry the real-work cost model (graph cost_model
+ * real; lax = 1, records = 0) gives every slab, scalar graphs included, the
+ * edge matrix of game/real_cost.h instead:
+ *
+ *   off_rec                            ccx_lax [n_pad][n_pad]  (16 bytes) r -> c
+ *   slab_words = off_rec + 4*n_pad^2
+ *
+ * and each graph's table row holds its node shapes (ccx_lax_shape [n_pad]).
+ * A batch plays one cost model (mixing is refused). The header's `rule`
+ * says which rule an env's graph plays (ccx_env_rule).
  *
  * Nodes are those of graph/graph.h: inputs 0..n_inputs-1, then vertex k at
  * node n_inputs + k - 1, then padding. Env b's slab starts at word
@@ -85,20 +95,23 @@
  *           copy op of output copies the all-zero embedding)
  *     10    log2(1 + cost of eliminating v now) / 16 (ccx_env_log2_feature:
  *           piecewise linear between powers of two), for legal vertices
- *           (else 0): its cost under AlphaGrad's model (|P|*|S| on scalar graphs, the
- *           sum of the pair costs on tensor graphs). Costs span 1 to 10^5
+ *           (else 0): its cost under the batch's cost model (AlphaGrad's:
+ *           |P|*|S| on scalar graphs, the sum of the pair costs on tensor
+ *           graphs; real: the multiplications of its products, 0 for a
+ *           vertex whose products are all free). Costs span 1 to 10^5
  *           and more across tasks, so the scale is logarithmic (17 bits
  *           -> ~1.06), the same for every task: no per-task constant to
  *           carry into a joint run.
  *     11    log2(elements of v's shape) / 16 (0 for scalars and padding)
  *     12-14 in-edges by type group (game/records.h: dense, sparse but
- *           costly, pure structure) * CCX_OBS_DEGREE_SCALE
+ *           costly, pure structure; under the real model ccx_lax_group:
+ *           constants are structure) * CCX_OBS_DEGREE_SCALE
  *     15-17 out-edges by type group * CCX_OBS_DEGREE_SCALE
- *           (scalar edges are dense: 12 = 5 and 15 = 6 on scalar graphs)
+ *           (scalar edges are dense under AlphaGrad's model: 12 = 5 and 15 = 6)
  *   adjacency uint8   [n][n_pad][n_pad]   [i][k] != 0 iff edge i -> k (row =
  *           source, column = destination: the succs bitsets), else 0; the
  *           value is 1 + the edge's type group (game/records.h: 1 dense,
- *           2 sparse but costly, 3 pure structure), so 1 on scalar graphs.
+ *           2 sparse but costly, 3 pure structure), so 1 on scalar graphs under AlphaGrad's model.
  *           The networks read it as present / absent (!= 0)
  *   legal mask uint8  [n][n_pad]          [i] = 1 iff node i is a legal action
  *           (the same as features[..][i][2])
@@ -118,6 +131,7 @@
 #include "game/game.h"
 #include "game/cost.h"
 #include "game/records.h"
+#include "game/real_cost.h"
 #include "graph/graph.h"
 #include "util/backend.h"
 #include "util/error.h"
@@ -137,8 +151,10 @@ typedef struct {
     int32_t off_preds, off_succs, off_kind, off_header; /* in uint32 words */
     int32_t slab_words;                 /* stride between env slabs */
     int32_t records;                    /* 1: slabs carry record matrices */
-    int32_t off_rec;                    /* in uint32 words (the matrix: records only) */
-    int32_t tab_words;                  /* per-graph table row (records only; else 0) */
+    int32_t off_rec;                    /* in uint32 words (the edge matrix: records or lax) */
+    int32_t tab_words;                  /* per-graph table row (records or lax; else 0) */
+    int32_t lax;                        /* 1: the batch plays the real-work model: slabs
+                                           carry ccx_lax matrices (game/real_cost.h) */
 } ccx_env_layout;
 
 typedef struct {
@@ -148,8 +164,18 @@ typedef struct {
     int32_t remaining;   /* intermediates not yet eliminated; 0 = done */
     int64_t cost;        /* accumulated cost of the current episode */
     int32_t n_nodes;     /* n_inputs + n_vertices */
-    int32_t tensor;      /* 1: the graph plays the record rule (game/records.h) */
+    int32_t rule;        /* ccx_env_rule: how this env's graph is eliminated and priced */
 } ccx_env_header;
+
+/* The rule of an env (header `rule`): AlphaGrad's model on the bitsets
+ * (scalar graphs) or on the record matrix (tensor graphs, game/records.h),
+ * or the real-work model on the ccx_lax matrix (every graph of a batch
+ * whose graphs carry cost_model real, game/real_cost.h). */
+typedef enum {
+    CCX_ENV_RULE_BITSET = 0,
+    CCX_ENV_RULE_RECORDS = 1,
+    CCX_ENV_RULE_REAL = 2,
+} ccx_env_rule;
 
 /* Per graph, on the host. */
 typedef struct {
@@ -318,10 +344,11 @@ int ccx_env_fault_message(const ccx_env *env, const ccx_env_fault *f, ccx_error 
 
 /* ======== shared inline definitions (compiled into both backends) ======== */
 
-/* records: 1 iff a graph of the batch is a tensor graph; tab_words: the
- * per-graph table row (records only, a multiple of 4). */
+/* records: 1 iff a graph of the batch plays the record rule; lax: 1 iff
+ * the batch plays the real model (then records is 0); tab_words: the
+ * per-graph table row (records or lax only, a multiple of 4). */
 CCX_HD void ccx_env_layout_init(ccx_env_layout *L, int n_envs, int n_graphs, int n_pad,
-                                        int records, int tab_words) {
+                                        int records, int lax, int tab_words) {
     L->n_envs = n_envs;
     L->n_graphs = n_graphs;
     L->n_pad = n_pad;
@@ -331,9 +358,11 @@ CCX_HD void ccx_env_layout_init(ccx_env_layout *L, int n_envs, int n_graphs, int
     L->off_kind = 2 * n_pad * L->words;
     L->off_header = L->off_kind + n_pad / 4;
     L->off_rec = (L->off_header + CCX_ENV_HEADER_WORDS + 31) / 32 * 32;
-    L->records = records != 0;
-    L->slab_words = L->off_rec + (records ? n_pad * n_pad / 2 : 0);
-    L->tab_words = records ? tab_words : 0;
+    L->records = records != 0 && !lax;
+    L->lax = lax != 0;
+    /* a ccx_rec cell is 2 bytes, a ccx_lax cell 16 */
+    L->slab_words = L->off_rec + (L->records ? n_pad * n_pad / 2 : L->lax ? n_pad * n_pad * 4 : 0);
+    L->tab_words = L->records || L->lax ? tab_words : 0;
 }
 
 CCX_HD uint32_t *ccx_env_slab(uint32_t *state, const ccx_env_layout *L, int b) {
@@ -357,6 +386,14 @@ CCX_HD const ccx_env_header *ccx_env_chdr(const uint32_t *slab, const ccx_env_la
 
 CCX_HD ccx_rec *ccx_env_rec(uint32_t *slab, const ccx_env_layout *L) {
     return (ccx_rec *)(void *)(slab + L->off_rec);
+}
+/* The real model's edge matrix [n_pad][n_pad] (row = source) and the
+ * graph's node shapes (its table row: ccx_lax_shape [n_pad]). */
+CCX_HD ccx_lax *ccx_env_lax(uint32_t *slab, const ccx_env_layout *L) {
+    return (ccx_lax *)(void *)(slab + L->off_rec);
+}
+CCX_HD const ccx_lax_shape *ccx_env_lax_shapes(const int32_t *tab) {
+    return (const ccx_lax_shape *)(const void *)tab;
 }
 
 CCX_HD int ccx_env_popcount(uint32_t x) {
@@ -436,7 +473,7 @@ CCX_HD int ccx_env_check_item(const uint32_t *state, const uint32_t *tmpl,
             } else {
                 const ccx_env_header *t = ccx_env_chdr(ccx_env_cslab(tmpl, L, h->graph), L);
                 if (h->n_inputs != t->n_inputs || h->n_vertices != t->n_vertices ||
-                    h->n_nodes != t->n_nodes || h->tensor != t->tensor || h->remaining < 0 ||
+                    h->n_nodes != t->n_nodes || h->rule != t->rule || h->remaining < 0 ||
                     h->remaining > t->remaining) {
                     code = CCX_ENV_FAULT_BAD_SLAB;
                     pos = h->graph;
@@ -493,10 +530,13 @@ CCX_DEV void ccx_env_node_features(const uint32_t *slab, const ccx_env_layout *L
                                                  const uint8_t *ops, const int32_t *tab, int v,
                                                  float *f) {
     const ccx_env_header *h = ccx_env_chdr(slab, L);
-    const int kind = ccx_env_ckind(slab, L)[v], N = L->n_pad, tensor = h->tensor && tab;
+    const int kind = ccx_env_ckind(slab, L)[v], N = L->n_pad;
+    const int tensor = h->rule == CCX_ENV_RULE_RECORDS && tab, real = h->rule == CCX_ENV_RULE_REAL && tab;
     const uint32_t *p = slab + L->off_preds + (size_t)v * L->words;
     const uint32_t *s = slab + L->off_succs + (size_t)v * L->words;
     ccx_rec *rec = tensor ? (ccx_rec *)(void *)(slab + L->off_rec) : (ccx_rec *)0;
+    ccx_lax *lax = real ? (ccx_lax *)(void *)(slab + L->off_rec) : (ccx_lax *)0;
+    const ccx_lax_shape *sh = real ? ccx_env_lax_shapes(tab) : (const ccx_lax_shape *)0;
     int in = 0, out = 0, in_g[CCX_REC_GROUPS] = {0, 0, 0}, out_g[CCX_REC_GROUPS] = {0, 0, 0};
     for (int w = 0; w < L->words; w++) {
         in += ccx_env_popcount(p[w]);
@@ -506,9 +546,18 @@ CCX_DEV void ccx_env_node_features(const uint32_t *slab, const ccx_env_layout *L
                 in_g[ccx_rec_group(rec[(size_t)(w * 32 + ccx_rec_ctz(b)) * N + v].type)]++;
             for (uint32_t b = s[w]; b; b &= b - 1)
                 out_g[ccx_rec_group(rec[(size_t)v * N + w * 32 + ccx_rec_ctz(b)].type)]++;
+        } else if (real) {
+            for (uint32_t b = p[w]; b; b &= b - 1) {
+                const int q = w * 32 + ccx_rec_ctz(b);
+                in_g[ccx_lax_group(&lax[(size_t)q * N + v], sh[v].rank, sh[q].rank)]++;
+            }
+            for (uint32_t b = s[w]; b; b &= b - 1) {
+                const int q = w * 32 + ccx_rec_ctz(b);
+                out_g[ccx_lax_group(&lax[(size_t)v * N + q], sh[q].rank, sh[v].rank)]++;
+            }
         }
     }
-    if (!tensor) {
+    if (!tensor && !real) {
         in_g[CCX_REC_GROUP_DENSE] = in;
         out_g[CCX_REC_GROUP_DENSE] = out;
     }
@@ -528,6 +577,11 @@ CCX_DEV void ccx_env_node_features(const uint32_t *slab, const ccx_env_layout *L
         if (kind == CCX_KIND_INTERMEDIATE)
             cost = ccx_rec_pairs(p, s, L->words, rec, N, &t, v, 0); /* apply = 0: reads only */
         if (kind != CCX_KIND_PADDING) elements = (int64_t)t.shape[2 * v] * t.shape[2 * v + 1];
+    } else if (real) {
+        if (kind == CCX_KIND_INTERMEDIATE)
+            cost = ccx_lax_pairs(p, s, L->words, lax, N, sh, v, 0); /* apply = 0: reads only */
+        if (kind != CCX_KIND_PADDING)
+            for (int a = 0; a < sh[v].rank; a++) elements *= sh[v].d[a];
     } else if (kind == CCX_KIND_INTERMEDIATE) {
         cost = ccx_scalar_pair_cost(in, out);
     }
@@ -539,12 +593,18 @@ CCX_DEV void ccx_env_node_features(const uint32_t *slab, const ccx_env_layout *L
     }
 }
 
-/* The adjacency observation's value of r -> c in a tensor graph's slab:
- * 1 + the edge's type group, 0 if there is no edge (scalar graphs: the bit). */
+/* The adjacency observation's value of r -> c in a slab of the record or
+ * the real rule: 1 + the edge's type group, 0 if there is no edge (the
+ * bitset rule: the bit). tab: the graph's table row (the real rule's shapes). */
 CCX_DEV uint8_t ccx_env_adjacency_value(const uint32_t *slab, const ccx_env_layout *L,
-                                                      int r, int c) {
+                                                      const int32_t *tab, int r, int c) {
     const uint32_t *s = slab + L->off_succs + (size_t)r * L->words;
     if (!((s[c >> 5] >> (c & 31)) & 1u)) return 0;
+    if (ccx_env_chdr(slab, L)->rule == CCX_ENV_RULE_REAL) {
+        const ccx_lax *lax = (const ccx_lax *)(const void *)(slab + L->off_rec);
+        const ccx_lax_shape *sh = ccx_env_lax_shapes(tab);
+        return (uint8_t)(1 + ccx_lax_group(&lax[(size_t)r * L->n_pad + c], sh[c].rank, sh[r].rank));
+    }
     const ccx_rec *rec = (const ccx_rec *)(const void *)(slab + L->off_rec);
     return (uint8_t)(1 + ccx_rec_group(rec[(size_t)r * L->n_pad + c].type));
 }

@@ -66,13 +66,25 @@ static int64_t eliminate_records(uint32_t *slab, const ccx_env_layout *L, const 
     return c;
 }
 
-/* Eliminate node j of a slab and book it in the header. tabs: the batch's
- * record tables (NULL without records). */
+/* The real rule (game/real_cost.h) on a slab: the products summed into
+ * the fill-in edges and j's edges cleared (ccx_lax_pairs), then the bitsets. */
+static int64_t eliminate_real(uint32_t *slab, const ccx_env_layout *L, const int32_t *tab, int j) {
+    const int W = L->words;
+    const uint32_t *pj = slab + L->off_preds + (size_t)j * W, *sj = slab + L->off_succs + (size_t)j * W;
+    int64_t c = ccx_lax_pairs(pj, sj, W, ccx_env_lax(slab, L), L->n_pad, ccx_env_lax_shapes(tab), j, 1);
+    eliminate(slab, L, j);
+    return c;
+}
+
+/* Eliminate node j of a slab by its rule and book it in the header. tabs:
+ * the batch's tables (NULL with neither records nor lax). */
 static inline __attribute__((always_inline)) int64_t play(uint32_t *slab, const ccx_env_layout *L,
                                                           const int32_t *tabs, int j) {
     ccx_env_header *h = ccx_env_hdr(slab, L);
-    int64_t c = h->tensor ? eliminate_records(slab, L, tabs + (size_t)h->graph * L->tab_words, j)
-                          : eliminate(slab, L, j);
+    const int32_t *tab = tabs ? tabs + (size_t)h->graph * L->tab_words : NULL;
+    int64_t c = h->rule == CCX_ENV_RULE_REAL      ? eliminate_real(slab, L, tab, j)
+                : h->rule == CCX_ENV_RULE_RECORDS ? eliminate_records(slab, L, tab, j)
+                                                  : eliminate(slab, L, j);
     ccx_env_kind(slab, L)[j] = CCX_KIND_ELIMINATED;
     h->remaining--;
     h->cost = ccx_rec_cost_add(h->cost, c);
@@ -119,7 +131,7 @@ static inline void prefetch_members(const uint32_t *state, const ccx_env_layout 
         for (uint32_t bits = sj[w]; bits; bits &= bits - 1)
             __builtin_prefetch(slab + L->off_preds + (size_t)(w * 32 + __builtin_ctz(bits)) * L->words, 1);
     }
-    if (!L->records || !ccx_env_chdr(slab, L)->tensor) return;
+    if (!L->records || ccx_env_chdr(slab, L)->rule != CCX_ENV_RULE_RECORDS) return;
     /* the records the pairs read (p->j, row j) and write (p->s) */
     const ccx_rec *rec = (const ccx_rec *)(const void *)(slab + L->off_rec);
     const size_t N = (size_t)L->n_pad;
@@ -354,7 +366,8 @@ static int cpu_observe(ccx_env *e, const int32_t *ids, int n, float *features,
         }
         if (adjacency) {
             uint8_t *adj = adjacency + (size_t)i * L->n_pad * L->n_pad;
-            const int tensor = L->records && ccx_env_chdr(slab, L)->tensor;
+            const int rule = ccx_env_chdr(slab, L)->rule, typed = rule != CCX_ENV_RULE_BITSET;
+            const int32_t *tab = e->tabs ? e->tabs + (size_t)ccx_env_chdr(slab, L)->graph * L->tab_words : NULL;
             for (int v = 0; v < L->n_pad; v++) {
                 const uint32_t *s = slab + L->off_succs + (size_t)v * L->words;
                 uint8_t *row = adj + (size_t)v * L->n_pad;
@@ -363,11 +376,11 @@ static int cpu_observe(ccx_env *e, const int32_t *ids, int n, float *features,
                         uint64_t bytes = spread_bits((s[w] >> (8 * q)) & 0xffu);
                         memcpy(row + w * 32 + q * 8, &bytes, 8);
                     }
-                if (tensor) /* the edges' type groups (ccx_env_adjacency_value) */
+                if (typed) /* the edges' type groups (ccx_env_adjacency_value) */
                     for (int w = 0; w < L->words; w++)
                         for (uint32_t bits = s[w]; bits; bits &= bits - 1) {
                             int k = w * 32 + __builtin_ctz(bits);
-                            row[k] = ccx_env_adjacency_value(slab, L, v, k);
+                            row[k] = ccx_env_adjacency_value(slab, L, tab, v, k);
                         }
             }
         }

@@ -78,6 +78,18 @@ CCX_HD ccx_lax ccx_lax_make(int kind, uint8_t pair, uint8_t vmask, double c) {
     return e;
 }
 
+/* The observations' type group of an edge (game/records.h's groups, so a
+ * network reads both models alike): a constant or zero Jacobian is pure
+ * structure (its products are free or a scaling), a value array over every
+ * label of a pair with no diagonal is dense, any other value array is sparse
+ * but costly. rs, rp: the ranks of the edge's target and source. */
+CCX_HD int ccx_lax_group(const ccx_lax *e, int rs, int rp) {
+    if (e->kind != CCX_LAX_DATA) return CCX_REC_GROUP_STRUCTURE;
+    unsigned full = (1u << rs) - 1u;
+    for (int m = 0; m < rp; m++) full |= 1u << (2 + m);
+    return e->pair == 0 && (e->vmask & full) == full ? CCX_REC_GROUP_DENSE : CCX_REC_GROUP_SPARSE;
+}
+
 /* Multiplications count saturate here (a real graph never gets near). */
 #define CCX_LAX_COUNT_MAX ((int64_t)1 << 62)
 

@@ -121,9 +121,6 @@ int ccx_search_run(const ccx_graph *g, ccx_search_method method, const ccx_searc
         return ccx_error_set(err, "exact search is not built for the real cost model yet (it "
                                   "needs a lower bound on real work); use --method sa, beam or "
                                   "rmk, or --cost alphagrad");
-    if (g->cost_model == CCX_COST_REAL && p->backend == CCX_BACKEND_CUDA)
-        return ccx_error_set(err, "the CUDA environments do not play the real cost model yet; "
-                                  "use --backend cpu, or --cost alphagrad");
     double t0 = ccx_search_now();
     int rc;
     switch (method) {

@@ -60,6 +60,10 @@ static const key_def KEYS[] = {
     INT_("run.threads", threads, "0", 0, 4096, "CPU threads (0 = all cores)"),
     /* env */
     INT_("env.n_envs", n_envs, "256", 1, 1 << 22, "parallel environments (rollout batch)"),
+    ENUM_("env.cost_model", cost_model, "alphagrad", "alphagrad|real",
+          "what an elimination costs: AlphaGrad's multiplication model (the paper's figures) or "
+          "the multiplications ccx's Jacobian code performs (rewards, observations, baselines, "
+          "best orders)"),
     /* network */
     INT_("network.dim", dim, "64", 1, 8192, "transformer width"),
     INT_("network.layers", layers, "2", 0, 64, "transformer layers (0: per-vertex embedding and heads only)"),

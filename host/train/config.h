@@ -19,6 +19,8 @@
  *   run.algo          [ppo]     ppo | alphazero
  *   run.threads       [0]       CPU threads (0 = all cores)
  *   env.n_envs        [256]     parallel environments (rollout batch)
+ *   env.cost_model    [alphagrad] alphagrad | real: the cost every reward,
+ *                               observation, baseline and best order follows
  *   network.dim/layers/heads/mlp_dim/value_dim [64/2/4/128/64]
  *   network.tf32      [true]    TF32 tensor cores on cuda
  *   optim.lr          [3e-4]    optim.lr_schedule [constant] constant|linear|cosine
@@ -70,6 +72,7 @@ typedef struct {
     int threads;
     /* env */
     int n_envs;
+    char cost_model[16]; /* alphagrad | real (game.h ccx_cost_model) */
     /* network (the rest of ccx_nn_config comes from the tasks) */
     int dim, layers, heads, mlp_dim, value_dim;
     int tf32;

@@ -69,17 +69,20 @@ static int add_task(char names[][64], int *n, const char *name) {
 }
 
 /* Baselines and published figures for task t: the first run that has it in
- * tasks.json; published figures fall back to the built-in table. */
+ * tasks.json; published figures fall back to the built-in table (AlphaGrad's
+ * model only: they are in its units). */
 static ccx_run_task_info task_info(const plot_run *runs, int n_runs, const char *task) {
     ccx_run_task_info r;
     memset(&r, 0, sizeof r);
     r.forward = r.reverse = r.markowitz = r.greedy = -1;
     r.published = ccx_published_for(task);
+    snprintf(r.cost_model, sizeof r.cost_model, "alphagrad");
     for (int i = 0; i < n_runs; i++)
         for (int j = 0; j < runs[i].n_info; j++)
             if (strcmp(runs[i].info[j].name, task) == 0) {
                 r = runs[i].info[j];
-                if (r.published.ppo < 0 && r.published.best < 0) r.published = ccx_published_for(task);
+                if (r.published.ppo < 0 && r.published.best < 0 && strcmp(r.cost_model, "real") != 0)
+                    r.published = ccx_published_for(task);
                 return r;
             }
     return r;
@@ -196,6 +199,15 @@ int ccx_plot_runs(int n_runs, const char *const *run_dirs, const char *out_png, 
         ccx_error_set_at(err, run_dirs[0], 0, 0, "no task columns (best_so_far.TASK) in metrics.csv");
         goto done;
     }
+    /* one plot, one cost model: runs priced under different ones do not share an axis */
+    for (int i = 1; i < n_runs; i++)
+        if (runs[i].n_info && runs[0].n_info &&
+            strcmp(runs[i].info[0].cost_model, runs[0].info[0].cost_model) != 0) {
+            ccx_error_set(err, "%s is priced under the %s cost model and %s under %s: plot them "
+                               "separately", run_dirs[0], runs[0].info[0].cost_model, run_dirs[i],
+                          runs[i].info[0].cost_model);
+            goto done;
+        }
 
     const char *tbase = getenv("TMPDIR");
     snprintf(tmpdir, sizeof tmpdir, "%s/ccx-plot-XXXXXX", tbase && *tbase ? tbase : "/tmp");
@@ -244,7 +256,9 @@ int ccx_plot_runs(int n_runs, const char *const *run_dirs, const char *out_png, 
         fprintf(gp, lo > 0 && hi > 8 * lo ? "set logscale y\nset ylabel 'cost (log scale)'\n"
                                           : "unset logscale y\nset ylabel 'cost'\n");
         fprintf(gp, "set title ");
-        gp_str(gp, tasks[t]);
+        char title[160];
+        snprintf(title, sizeof title, strcmp(info.cost_model, "real") ? "%s" : "%s (real cost model)", tasks[t]);
+        gp_str(gp, title);
         fprintf(gp, "\n");
         int items = 0;
         for (int i = 0; i < n_runs; i++) {

@@ -53,9 +53,12 @@ ccx_published ccx_published_for(const char *task_name);
  *   {"tasks": [{"name": "RoeFlux_1d", "path": "configs/tasks/RoeFlux_1d.ccx",
  *               "graph_sha256": "31e2...", "n_intermediates": 98,
  *               "forward": 620, "reverse": 364, "markowitz": 407, "greedy": 407,
- *               "published": {"ppo": 326, "best": 320}}, ...]}
+ *               "published": {"ppo": 326, "best": 320}, "cost_model": "alphagrad"}, ...]}
  * One entry per task in config order; "published" is null when neither
- * figure is known, and each figure is null where unknown (-1 in memory). */
+ * figure is known (and always under the real model: AlphaGrad's figures are
+ * in its own model), and each figure is null where unknown (-1 in memory).
+ * "cost_model" names the model of every cost (env.cost_model); files
+ * without it are AlphaGrad's. */
 typedef struct {
     char name[64];
     char path[512];
@@ -63,6 +66,7 @@ typedef struct {
     int n_intermediates;
     long forward, reverse, markowitz, greedy; /* baseline costs (game.h) */
     ccx_published published;
+    char cost_model[16];              /* "alphagrad" | "real": the model of every cost here */
 } ccx_run_task_info;
 /* Write dir/tasks.json (atomically). */
 int ccx_run_write_tasks_json(const char *dir, int n, const ccx_run_task_info *tasks, ccx_error *err);

@@ -31,7 +31,8 @@ int ccx_run_write_tasks_json(const char *dir, int n, const ccx_run_task_info *ta
              cJSON_AddItemToObject(o, "forward", num_or_null(t->forward)) &&
              cJSON_AddItemToObject(o, "reverse", num_or_null(t->reverse)) &&
              cJSON_AddItemToObject(o, "markowitz", num_or_null(t->markowitz)) &&
-             cJSON_AddItemToObject(o, "greedy", num_or_null(t->greedy));
+             cJSON_AddItemToObject(o, "greedy", num_or_null(t->greedy)) &&
+             cJSON_AddStringToObject(o, "cost_model", t->cost_model[0] ? t->cost_model : "alphagrad");
         if (!ok) break;
         if (t->published.ppo < 0 && t->published.best < 0) {
             ok = cJSON_AddNullToObject(o, "published") != NULL;
@@ -102,6 +103,8 @@ int ccx_run_read_tasks_json(const char *dir, int max, ccx_run_task_info *tasks, 
         t->reverse = get_long(o, "reverse");
         t->markowitz = get_long(o, "markowitz");
         t->greedy = get_long(o, "greedy");
+        get_str(o, "cost_model", t->cost_model, sizeof t->cost_model);
+        if (!t->cost_model[0]) snprintf(t->cost_model, sizeof t->cost_model, "alphagrad");
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "published");
         t->published.ppo = cJSON_IsObject(p) ? get_long(p, "ppo") : -1;
         t->published.best = cJSON_IsObject(p) ? get_long(p, "best") : -1;

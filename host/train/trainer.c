@@ -24,7 +24,7 @@
 #include "util/rng.h"
 #include "util/threads.h"
 
-enum { N_METRIC_COLS = CCX_METRICS_N_COMMON + CCX_METRICS_N_PER_TASK * CCX_CONFIG_MAX_TASKS };
+enum { N_METRIC_COLS = CCX_METRICS_N_COMMON + CCX_METRICS_N_PER_TASK * CCX_CONFIG_MAX_TASKS + 1 };
 
 /* ------------------------------------------------------------ helpers -- */
 
@@ -302,18 +302,25 @@ static int parse_best_json(ccx_trainer *t, const char *text, ccx_error *err) {
     return 0;
 }
 
+int ccx_train_checkpoint_model(const ccx_nn_checkpoint *ck) {
+    ccx_cost_model m;
+    const char *v = ccx_nn_checkpoint_meta(ck, "ccx.cost_model");
+    return v && ccx_cost_model_parse(v, &m) == 0 ? (int)m : CCX_COST_ALPHAGRAD;
+}
+
 static int save_checkpoint(ccx_trainer *t, const ccx_algo *algo, void *state, ccx_error *err) {
     char path[1100], latest[1100], num[4][64];
     char *best = best_json(t);
     snprintf(num[0], sizeof num[0], "%ld", t->update);
     snprintf(num[1], sizeof num[1], "%ld", t->env_steps);
     snprintf(num[2], sizeof num[2], "%.17g", ccx_trainer_wall(t));
-    const char *keys[] = {"ccx.update", "ccx.env_steps", "ccx.wall_s", "ccx.algo", "ccx.best"};
-    const char *vals[] = {num[0], num[1], num[2], t->cfg.algo, best ? best : "[]"};
+    const char *keys[] = {"ccx.update", "ccx.env_steps", "ccx.wall_s", "ccx.algo", "ccx.best",
+                          "ccx.cost_model"};
+    const char *vals[] = {num[0], num[1], num[2], t->cfg.algo, best ? best : "[]", t->cfg.cost_model};
     snprintf(path, sizeof path, "%s/checkpoints/ckpt-%06ld.safetensors", t->dir, t->update);
     snprintf(latest, sizeof latest, "%s/checkpoints/latest.safetensors", t->dir);
-    int rc = ccx_nn_save(t->nn, path, 5, keys, vals, err);
-    if (rc == 0) rc = ccx_nn_save(t->nn, latest, 5, keys, vals, err);
+    int rc = ccx_nn_save(t->nn, path, 6, keys, vals, err);
+    if (rc == 0) rc = ccx_nn_save(t->nn, latest, 6, keys, vals, err);
     free(best);
     if (rc == 0 && algo->save) {
         snprintf(path, sizeof path, "%s/checkpoints/latest", t->dir);
@@ -355,6 +362,10 @@ static int load_checkpoint(ccx_trainer *t, const ccx_algo *algo, void *state, cc
 /* ------------------------------------------------------------------ setup -- */
 
 static int load_tasks(ccx_trainer *t, ccx_run_task_info *info, ccx_error *err) {
+    ccx_cost_model model;
+    if (ccx_cost_model_parse(t->cfg.cost_model, &model))
+        return ccx_error_set(err, "env.cost_model: '%s' is not a cost model (alphagrad or real)",
+                             t->cfg.cost_model);
     t->n_tasks = t->cfg.n_tasks;
     t->max_steps = 0;
     int max_nodes = 1;
@@ -364,6 +375,7 @@ static int load_tasks(ccx_trainer *t, ccx_run_task_info *info, ccx_error *err) {
         if (ccx_task_resolve(t->cfg.tasks[k], path, sizeof path, err)) return -1;
         tk->graph = ccx_task_load(path, err);
         if (!tk->graph) return -1;
+        tk->graph->cost_model = model; /* rewards, baselines and best orders follow it */
         snprintf(tk->name, sizeof tk->name, "%s", tk->graph->task_name);
         for (int j = 0; j < k; j++)
             if (strcmp(t->task[j].name, tk->name) == 0)
@@ -373,7 +385,8 @@ static int load_tasks(ccx_trainer *t, ccx_run_task_info *info, ccx_error *err) {
             return ccx_error_set(err, "run.tasks: %s has no intermediate vertex to eliminate",
                                  tk->name);
         if (ccx_baselines_compute(tk->graph, &tk->base, err)) return -1;
-        tk->published = ccx_published_for(tk->name);
+        /* AlphaGrad's figures are in its model's units: none to compare under real */
+        tk->published = ccx_published_for(model == CCX_COST_ALPHAGRAD ? tk->name : NULL);
         int64_t best = ccx_baselines_best(&tk->base);
         /* auto: returns of about -1 (the best classic order's cost is one
          * unit), so the value head starts within reach of its targets */
@@ -398,6 +411,7 @@ static int load_tasks(ccx_trainer *t, ccx_run_task_info *info, ccx_error *err) {
         in->markowitz = tk->base.markowitz;
         in->greedy = tk->base.greedy;
         in->published = tk->published;
+        snprintf(in->cost_model, sizeof in->cost_model, "%s", ccx_cost_model_name(model));
     }
     t->n_pad = (max_nodes + 31) / 32 * 32;
     return 0;
@@ -475,6 +489,7 @@ static void progress_text(const ccx_trainer *t, char *buf, size_t size) {
 }
 
 static void print_summary(const ccx_trainer *t, FILE *out) {
+    fprintf(out, "\ncosts under the %s cost model (env.cost_model)", t->cfg.cost_model);
     fprintf(out, "\n%-20s %8s %8s %9s %8s %8s %8s %10s %12s %9s\n", "task", "forward", "reverse",
             "markowitz", "greedy", "best", "policy", "alphagrad", "found at", "time");
     for (int k = 0; k < t->n_tasks; k++) {
@@ -493,7 +508,8 @@ static void print_summary(const ccx_trainer *t, FILE *out) {
                 best, greedy, pub, at, when);
     }
     fprintf(out, "(greedy: the cheapest-first baseline; policy: the greedy policy at the last evaluation; "
-                 "alphagrad: the paper's PPO figure / the best result AlphaGrad logged)\n");
+                 "alphagrad: the paper's PPO figure / the best result AlphaGrad logged%s)\n",
+            strcmp(t->cfg.cost_model, "alphagrad") ? ", in its own model: not shown under real" : "");
 }
 
 /* ------------------------------------------------------------------ main -- */
@@ -549,8 +565,18 @@ int ccx_train_main(const ccx_train_options *opt) {
     if (opt->resume_dir) snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", opt->resume_dir);
     else snprintf(cfg_path, sizeof cfg_path, "%s", opt->config_path);
     if (ccx_train_config_load(&t->cfg, cfg_path, &err)) goto fail;
+    char run_model[sizeof t->cfg.cost_model];
+    snprintf(run_model, sizeof run_model, "%s", t->cfg.cost_model);
     for (int i = 0; i < opt->n_sets; i++)
         if (ccx_train_config_set(&t->cfg, opt->sets[i], &err)) goto fail;
+    if (opt->cost_model) snprintf(t->cfg.cost_model, sizeof t->cfg.cost_model, "%s", opt->cost_model);
+    if (opt->resume_dir && strcmp(run_model, t->cfg.cost_model) != 0) {
+        /* its best costs, returns and value head are in the run's model */
+        ccx_error_set(&err, "env.cost_model: %s was trained under the %s cost model; a resumed run "
+                            "keeps it (start a new run for %s)",
+                      opt->resume_dir, run_model, t->cfg.cost_model);
+        goto fail;
+    }
     if (opt->backend) snprintf(t->cfg.backend, sizeof t->cfg.backend, "%s", opt->backend);
     if (opt->n_tasks > 0 && set_tasks(&t->cfg, opt->n_tasks, opt->tasks, &err)) goto fail;
     if (!t->cfg.out_dir[0]) ccx_run_default_out_dir(t->cfg.out_dir, sizeof t->cfg.out_dir);
@@ -620,6 +646,10 @@ int ccx_train_main(const ccx_train_options *opt) {
             cols[n_cols] = colbuf[n_cols];
             n_cols++;
         }
+    /* runs under the real model say so in every row (absent: AlphaGrad's,
+     * so the runs before the column resume unchanged) */
+    const int real_model = strcmp(t->cfg.cost_model, "real") == 0;
+    if (real_model) cols[n_cols++] = "cost_model";
     {
         char path[1100];
         snprintf(path, sizeof path, "%s/metrics.csv", t->dir);
@@ -687,6 +717,7 @@ int ccx_train_main(const ccx_train_options *opt) {
             row[c++] = tk->greedy_cost >= 0 ? (double)tk->greedy_cost : NAN;
             row[c++] = tk->sampled_best >= 0 ? (double)tk->sampled_best : NAN;
         }
+        if (real_model) row[c++] = (double)CCX_COST_REAL;
         if (ccx_metrics_append(metrics, row, &err)) goto fail;
 
         if (!t->quiet) {

@@ -23,6 +23,7 @@
 #include "game/game.h"
 #include "graph/graph.h"
 #include "nn/nn.h"
+#include "nn/checkpoint.h"
 #include "rl/rl_ops.h"
 #include "train/config.h"
 #include "train/run.h"
@@ -175,6 +176,7 @@ typedef struct {
     int n_sets;
     const char *const *sets;    /* "key=value" overrides */
     const char *backend;        /* NULL: the config's run.backend */
+    const char *cost_model;     /* NULL: the config's env.cost_model (ccx train --cost) */
     int n_tasks;                /* > 0: these tasks replace run.tasks (ccx train --task) */
     const char *const *tasks;
     int quiet;                  /* no progress line */
@@ -182,6 +184,10 @@ typedef struct {
     double (*clock)(void *ctx); /* NULL (ccx_now_s) but in tests: the trainer's clock */
     void *clock_ctx;
 } ccx_train_options;
+
+/* The cost model a training checkpoint was trained under (its
+ * "ccx.cost_model" metadata; checkpoints without it: AlphaGrad's). */
+int ccx_train_checkpoint_model(const ccx_nn_checkpoint *ck);
 
 /* The whole `ccx train`: returns a CLI exit status (0 done, 1 runtime
  * failure, 2 bad input, 130 interrupted after a checkpoint). */
