@@ -47,9 +47,35 @@ static inline __attribute__((always_inline)) int64_t eliminate(uint32_t *slab, c
     }
 }
 
+/* Back to the start of the slab's graph. Under the real model the edge
+ * matrix (16 bytes a cell, 4 n_pad^2 words) is not copied whole: a cell is
+ * CCX_LAX_NONE exactly where the bitsets have no edge, so clearing the
+ * cells of the current edges and copying those of the template's is the
+ * same state in O(edges) (as the single game's reset_real). */
 static void reset_slab(const ccx_env *e, uint32_t *slab) {
-    int g = ccx_env_hdr(slab, &e->L)->graph;
-    memcpy(slab, ccx_env_cslab(e->tmpl, &e->L, g), (size_t)e->L.slab_words * sizeof(uint32_t));
+    const ccx_env_layout *L = &e->L;
+    int g = ccx_env_hdr(slab, L)->graph;
+    const uint32_t *t = ccx_env_cslab(e->tmpl, L, g);
+    if (!L->lax) {
+        memcpy(slab, t, (size_t)L->slab_words * sizeof(uint32_t));
+        return;
+    }
+    const int N = L->n_pad, W = L->words;
+    ccx_lax *lax = ccx_env_lax(slab, L);
+    const ccx_lax *tl = (const ccx_lax *)(const void *)(t + L->off_rec);
+    const ccx_lax none = ccx_lax_make(CCX_LAX_NONE, 0, 0, 0.0);
+    const uint32_t *succ = slab + L->off_succs, *tsucc = t + L->off_succs;
+    for (int r = 0; r < N; r++)
+        for (int w = 0; w < W; w++)
+            for (uint32_t b = succ[(size_t)r * W + w]; b; b &= b - 1)
+                lax[(size_t)r * N + w * 32 + __builtin_ctz(b)] = none;
+    memcpy(slab, t, (size_t)L->off_rec * sizeof(uint32_t));
+    for (int r = 0; r < N; r++)
+        for (int w = 0; w < W; w++)
+            for (uint32_t b = tsucc[(size_t)r * W + w]; b; b &= b - 1) {
+                const size_t c = (size_t)r * N + w * 32 + __builtin_ctz(b);
+                lax[c] = tl[c];
+            }
 }
 
 /* The record rule (game/records.h) on a tensor graph's slab: price the pairs
@@ -130,6 +156,21 @@ static inline void prefetch_members(const uint32_t *state, const ccx_env_layout 
             __builtin_prefetch(slab + L->off_succs + (size_t)(w * 32 + __builtin_ctz(bits)) * L->words, 1);
         for (uint32_t bits = sj[w]; bits; bits &= bits - 1)
             __builtin_prefetch(slab + L->off_preds + (size_t)(w * 32 + __builtin_ctz(bits)) * L->words, 1);
+    }
+    if (L->lax) {
+        /* the real model's cells the products read (p->j, j->s) and write (p->s) */
+        const ccx_lax *lax = (const ccx_lax *)(const void *)(slab + L->off_rec);
+        const size_t N = (size_t)L->n_pad;
+        for (int u = 0; u < L->words && u < 8; u++)
+            for (uint32_t sb = sj[u]; sb; sb &= sb - 1) __builtin_prefetch(lax + (size_t)j * N + u * 32 + __builtin_ctz(sb));
+        for (int w = 0; w < L->words && w < 8; w++)
+            for (uint32_t bits = pj[w]; bits; bits &= bits - 1) {
+                const ccx_lax *row = lax + (size_t)(w * 32 + __builtin_ctz(bits)) * N;
+                __builtin_prefetch(row + j, 1);
+                for (int u = 0; u < L->words && u < 8; u++)
+                    for (uint32_t sb = sj[u]; sb; sb &= sb - 1) __builtin_prefetch(row + u * 32 + __builtin_ctz(sb), 1);
+            }
+        return;
     }
     if (!L->records || ccx_env_chdr(slab, L)->rule != CCX_ENV_RULE_RECORDS) return;
     /* the records the pairs read (p->j, row j) and write (p->s) */

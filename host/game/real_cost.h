@@ -98,13 +98,22 @@ CCX_HD int64_t ccx_lax_mul_sat(int64_t a, int64_t b) {
     return a > CCX_LAX_COUNT_MAX / b ? CCX_LAX_COUNT_MAX : a * b;
 }
 
+/* The product is the inner loop of every real-model elimination: inlined
+ * into it on the host too (host and device: ccx_lax_mul is also called
+ * from host code under nvcc). */
+#if defined(__CUDACC__)
+#define CCX_LAX_HOT CCX_HD
+#else
+#define CCX_LAX_HOT static inline __attribute__((always_inline))
+#endif
+
 /* The product along p -> j -> s: A = d s / d j, B = d j / d p, with the
  * shapes of s, j and p. Writes the result d s / d p to *out and returns the
  * multiplications it performs. Label classes of the product: 0, 1 the S
  * axes (A's S labels), 2 + k the own label of A's P axis k (a J axis), 4 +
  * m the own label of B's P axis m; B's S axis k takes the class of A's P
  * axis k (the J axes unified). */
-CCX_HD int64_t ccx_lax_mul(const ccx_lax *A, const ccx_lax *B, const ccx_lax_shape *s,
+CCX_LAX_HOT int64_t ccx_lax_mul(const ccx_lax *A, const ccx_lax *B, const ccx_lax_shape *s,
                            const ccx_lax_shape *j, const ccx_lax_shape *p, ccx_lax *out) {
     if (A->kind == CCX_LAX_ZERO || B->kind == CCX_LAX_ZERO) {
         *out = ccx_lax_make(CCX_LAX_ZERO, 0, 0, 0.0);
@@ -178,7 +187,7 @@ CCX_HD int64_t ccx_lax_mul(const ccx_lax *A, const ccx_lax *B, const ccx_lax_sha
 /* The sum of two Jacobians of one edge (old may be CCX_LAX_NONE): the pairs
  * both have, the values over both arrays' labels (a pair one of them breaks
  * becomes two labels of the result). Free. rp: the rank of the source. */
-CCX_HD ccx_lax ccx_lax_acc(const ccx_lax *old, const ccx_lax *add, int rp) {
+CCX_LAX_HOT ccx_lax ccx_lax_acc(const ccx_lax *old, const ccx_lax *add, int rp) {
     if (old->kind == CCX_LAX_NONE || old->kind == CCX_LAX_ZERO) return *add;
     if (add->kind == CCX_LAX_ZERO || add->kind == CCX_LAX_NONE) return *old;
     uint8_t pair = 0, vmask = 0;
