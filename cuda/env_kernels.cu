@@ -174,6 +174,29 @@ __device__ __forceinline__ int64_t warp_eliminate(uint32_t *preds, uint32_t *suc
     return ccx_scalar_pair_cost(np, ns);
 }
 
+// The tail of the two edge-matrix rules (records, real): the lanes' costs
+// summed (saturating, as the cpu's: for costs >= 0 a saturating sum is
+// min(total, max) in any order) and given to every lane, j's cells (of
+// type Cell, rows and columns in the edge matrix) set to none, then the
+// bitsets updated (warp_eliminate).
+template <int W, class Cell>
+__device__ __forceinline__ int64_t warp_finish(uint32_t *slab, const ccx_env_layout &L, Cell *cells,
+                                               const Cell none, int j, int lane, int64_t cost) {
+    const int words = W > 0 ? W : L.words, N = L.n_pad;
+    const uint32_t *pj = slab + L.off_preds + (size_t)j * words;
+    const uint32_t *sj = slab + L.off_succs + (size_t)j * words;
+    for (int d = 16; d > 0; d >>= 1) cost = ccx_rec_cost_add(cost, __shfl_down_sync(FULL, cost, d));
+    cost = __shfl_sync(FULL, cost, 0);
+    __syncwarp();
+    for (int w = 0; w < words; w++) {
+        if ((pj[w] >> lane) & 1u) cells[(size_t)(w * 32 + lane) * N + j] = none;
+        if ((sj[w] >> lane) & 1u) cells[(size_t)j * N + w * 32 + lane] = none;
+    }
+    __syncwarp();
+    warp_eliminate<W>(slab + L.off_preds, slab + L.off_succs, words, j, lane);
+    return cost;
+}
+
 // Device twin of the record rule (game/records.h; env_cpu.c
 // eliminate_records): lane l owns the predecessor rows w*32 + l and prices
 // (and fills in) their pairs with every successor, successors outer as in
@@ -199,17 +222,8 @@ __device__ __forceinline__ int64_t warp_eliminate_records(uint32_t *slab, const 
                 if ((pj[wp] >> lane) & 1u)
                     cost = ccx_rec_cost_add(cost, ccx_rec_pair(rec, N, &t, wp * 32 + lane, j, &o, 1));
         }
-    for (int d = 16; d > 0; d >>= 1) cost = ccx_rec_cost_add(cost, __shfl_down_sync(FULL, cost, d));
-    cost = __shfl_sync(FULL, cost, 0);
-    __syncwarp();
     const ccx_rec none = {0, 0};
-    for (int w = 0; w < words; w++) {
-        if ((pj[w] >> lane) & 1u) rec[(size_t)(w * 32 + lane) * N + j] = none;
-        if ((sj[w] >> lane) & 1u) rec[(size_t)j * N + w * 32 + lane] = none;
-    }
-    __syncwarp();
-    warp_eliminate<W>(slab + L.off_preds, slab + L.off_succs, words, j, lane);
-    return cost;
+    return warp_finish<W>(slab, L, rec, none, j, lane, cost);
 }
 
 // Device twin of the real rule (game/real_cost.h ccx_lax_pairs; env_cpu.c
@@ -242,17 +256,7 @@ __device__ __forceinline__ int64_t warp_eliminate_real(uint32_t *slab, const ccx
                     *ps = ccx_lax_acc(ps, &prod, sh[p].rank);
                 }
         }
-    for (int d = 16; d > 0; d >>= 1) cost = ccx_rec_cost_add(cost, __shfl_down_sync(FULL, cost, d));
-    cost = __shfl_sync(FULL, cost, 0);
-    __syncwarp();
-    const ccx_lax none = ccx_lax_make(CCX_LAX_NONE, 0, 0, 0.0);
-    for (int w = 0; w < words; w++) {
-        if ((pj[w] >> lane) & 1u) lax[(size_t)(w * 32 + lane) * N + j] = none;
-        if ((sj[w] >> lane) & 1u) lax[(size_t)j * N + w * 32 + lane] = none;
-    }
-    __syncwarp();
-    warp_eliminate<W>(slab + L.off_preds, slab + L.off_succs, words, j, lane);
-    return cost;
+    return warp_finish<W>(slab, L, lax, ccx_lax_make(CCX_LAX_NONE, 0, 0, 0.0), j, lane, cost);
 }
 
 // Eliminate node j of an env by its graph's rule (header `rule`): every

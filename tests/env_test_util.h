@@ -247,4 +247,31 @@ class EnvRunner {
     }
 };
 
+// The baseline orders 0..n-1 (forward, reverse, Markowitz, ...) of g played
+// as fused given orders on the cpu backend: their costs (empty on failure,
+// *msg says why).
+inline std::vector<int64_t> play_baseline_costs(const ccx_graph *g, int n, std::string *msg) {
+    EnvRunner r(CCX_BACKEND_CPU, {g}, n);
+    if (!r.env) {
+        *msg = r.msg;
+        return {};
+    }
+    const int NP = r.L().n_pad;
+    std::vector<int32_t> orders((size_t)n * NP, 0);
+    for (int b = 0; b < n; b++) {
+        ccx_error err;
+        if (ccx_baseline_order(g, (ccx_baseline)b, &orders[(size_t)b * NP], &err) < 0) {
+            *msg = err.msg;
+            return {};
+        }
+    }
+    if (r.play_orders(orders)) {
+        *msg = r.msg;
+        return {};
+    }
+    std::vector<int64_t> cost;
+    r.info(&cost);
+    return cost;
+}
+
 #endif

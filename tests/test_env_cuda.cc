@@ -269,6 +269,21 @@ void exercise(Twin &t, uint64_t seed) {
     t.same_state("after refusals");
 }
 
+// Fused random episodes, then the same orders as given orders, on both
+// backends: the same actions and states.
+void fused_episodes_match(Twin &t, uint64_t seed, const std::string &what) {
+    std::vector<int32_t> ac, ag;
+    ASSERT_EQ(t.cpu.play_random(seed, &ac), 0) << t.cpu.msg;
+    ASSERT_EQ(t.gpu.play_random(seed, &ag), 0) << t.gpu.msg;
+    EXPECT_EQ(ac, ag);
+    t.same_state("play_random" + what);
+    ASSERT_EQ(t.cpu.reset(), 0);
+    ASSERT_EQ(t.gpu.reset(), 0);
+    ASSERT_EQ(t.cpu.play_orders(ac), 0);
+    ASSERT_EQ(t.gpu.play_orders(ag), 0);
+    t.same_state("play_orders" + what);
+}
+
 TEST(EnvCuda, MatchesCpuOnMixedBatch) {
     REQUIRE_CUDA_DEVICE("cuda parity");
     Graphs gs;
@@ -316,16 +331,7 @@ TEST(EnvCuda, RealModelMatchesCpu) {
     GraphPtr roe = real(named_task("RoeFlux_3d"));
     ASSERT_TRUE(roe);
     Twin big({roe.get()}, 700, {});
-    std::vector<int32_t> ac, ag;
-    ASSERT_EQ(big.cpu.play_random(78, &ac), 0);
-    ASSERT_EQ(big.gpu.play_random(78, &ag), 0) << big.gpu.msg;
-    EXPECT_EQ(ac, ag);
-    big.same_state("play_random (real)");
-    ASSERT_EQ(big.cpu.reset(), 0);
-    ASSERT_EQ(big.gpu.reset(), 0);
-    ASSERT_EQ(big.cpu.play_orders(ac), 0);
-    ASSERT_EQ(big.gpu.play_orders(ag), 0);
-    big.same_state("play_orders (real)");
+    fused_episodes_match(big, 78, " (real)");
 }
 
 // A big tensor batch: fused episodes with slabs too large for shared memory
@@ -336,16 +342,7 @@ TEST(EnvCuda, LargeTensorBatchFusedEpisodesMatchCpu) {
     ASSERT_TRUE(roe);
     const int B = 1500;
     Twin t({roe.get()}, B, {});
-    std::vector<int32_t> ac, ag;
-    ASSERT_EQ(t.cpu.play_random(77, &ac), 0);
-    ASSERT_EQ(t.gpu.play_random(77, &ag), 0);
-    EXPECT_EQ(ac, ag);
-    t.same_state("play_random");
-    ASSERT_EQ(t.cpu.reset(), 0);
-    ASSERT_EQ(t.gpu.reset(), 0);
-    ASSERT_EQ(t.cpu.play_orders(ac), 0);
-    ASSERT_EQ(t.gpu.play_orders(ag), 0);
-    t.same_state("play_orders");
+    fused_episodes_match(t, 77, "");
 }
 
 TEST(EnvCuda, MatchesCpuForEveryRowLength) {

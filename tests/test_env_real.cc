@@ -134,17 +134,9 @@ TEST(EnvReal, PlayOrdersGiveTheRealBaselines) {
     for (const auto &w : want) {
         GraphPtr g = real(named_task(w.task));
         ASSERT_TRUE(g) << w.task;
-        EnvRunner r(CCX_BACKEND_CPU, {g.get()}, 2);
-        ASSERT_TRUE(r.env) << r.msg;
-        const int NP = r.L().n_pad;
-        std::vector<int32_t> orders((size_t)2 * NP, 0);
-        for (int b = 0; b < 2; b++) {
-            ccx_error err;
-            ASSERT_GE(ccx_baseline_order(g.get(), (ccx_baseline)b, &orders[(size_t)b * NP], &err), 0);
-        }
-        ASSERT_EQ(r.play_orders(orders), 0) << r.msg;
-        std::vector<int64_t> cost;
-        r.info(&cost);
+        std::string msg;
+        std::vector<int64_t> cost = play_baseline_costs(g.get(), 2, &msg);
+        ASSERT_EQ(cost.size(), 2u) << msg;
         EXPECT_EQ(cost[0], w.fwd) << w.task;
         EXPECT_EQ(cost[1], w.rev) << w.task;
     }
