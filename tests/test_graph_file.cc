@@ -269,3 +269,17 @@ TEST(GraphFile, BadAlphaGradTensorsAreRefused) {
 }
 
 }  // namespace
+
+// A graph file whose edge list is empty (found by the graph fuzzer: the
+// duplicate-edge check copied from a NULL edge array, undefined behaviour
+// that UBSan reports in the sanitizer build): it reads as a graph without
+// edges.
+TEST(GraphFile, AnEmptyEdgeListReads) {
+    ccx_error err;
+    GraphPtr g = parse("{\"format\":\"ccx-graph\",\"version\":1,\"inputs\":[{\"name\":\"a\","
+                       "\"shape\":[4]}],\"vertices\":[{\"prim\":\"sin\",\"shape\":[8],"
+                       "\"operands\":[\"x1\"]}],\"outputs\":[\"v1\"],\"edges\":[]}",
+                       &err);
+    ASSERT_TRUE(g) << err.msg;
+    EXPECT_EQ(g->n_edges, 0);
+}

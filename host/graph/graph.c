@@ -418,8 +418,10 @@ ccx_graph *ccx_graph_builder_finish_at(ccx_graph_builder *b, const char *task_na
         }
         if (rc == 0) {
             /* sort a copy, keeping insertion indices to name a duplicate */
-            memcpy(edges, b->edges, (size_t)b->n_edges * sizeof(ccx_edge));
-            qsort(edges, (size_t)b->n_edges, sizeof(ccx_edge), cmp_edge);
+            if (b->n_edges > 0) { /* no edges: b->edges may be NULL */
+                memcpy(edges, b->edges, (size_t)b->n_edges * sizeof(ccx_edge));
+                qsort(edges, (size_t)b->n_edges, sizeof(ccx_edge), cmp_edge);
+            }
             n_edges = b->n_edges;
             for (int i = 1; i < n_edges && rc == 0; i++) {
                 if (edges[i].src != edges[i - 1].src || edges[i].dst != edges[i - 1].dst) continue;
