@@ -42,11 +42,17 @@ printf 'input x\ny = sqrt(-1. - x * x)\noutput y\n' > "$tmp/nowhere.ccx"
 expect 2 "give one with --at" "$CCX" jacobian "$tmp/nowhere.ccx" --order forward
 
 # codegen
-expect 0 "111 accumulation multiplications" "$CCX" codegen PropaneCombustion --order markowitz -o "$tmp/p.c"
+expect 0 "24 accumulation multiplications, constants folded; AlphaGrad's model prices it 111" "$CCX" codegen PropaneCombustion --order markowitz -o "$tmp/p.c"
+real=$("$CCX" cost PropaneCombustion --order markowitz --cost real | awk '/^cost/ { print $2 }')
 expect 0 "graph_sha256  6f901aa7968eefc3bf6d97b11b24fc0577569139c456e3b4396916cccc850fff" cat "$tmp/p.c"
 expect 0 "void PropaneCombustion_jacobian(long n" cat "$tmp/p.c"
 stars=$(awk '/END ACCUMULATION/ { on = 0 } on { n += gsub(/\*/, "") } /BEGIN ACCUMULATION/ { on = 1 } END { print n + 0 }' "$tmp/p.c")
-check "accumulation has 111 '*' (got $stars)" "$([[ $stars == 111 ]]; echo $?)"
+check "accumulation has the real cost's $real '*' (got $stars)" "$([[ $stars == 24 && $real == 24 ]]; echo $?)"
+expect 0 "const int PropaneCombustion_jac_nnz = 53;" cat "$tmp/p.c"
+expect 0 "" "$CCX" codegen PropaneCombustion --order markowitz --layout dense -o "$tmp/pd.c"
+expect 0 "J has 121 rows of n" cat "$tmp/pd.c"
+expect 2 "--layout must be sparse or dense" "$CCX" codegen PropaneCombustion --order forward --layout csr
+expect 2 "--layout is for --lang c and cuda" "$CCX" codegen PropaneCombustion --order forward --lang jax --layout dense
 if command -v cc >/dev/null 2>&1; then
     expect 0 "" cc -std=c11 -Wall -Werror -fsyntax-only "$tmp/p.c"
 fi
@@ -63,12 +69,17 @@ expect 2 "not a C identifier" "$CCX" codegen RoeFlux_1d --order forward --name 1
 # bench jacobian (small: correctness of the pipeline, not timing)
 if command -v cc >/dev/null 2>&1; then
     expect 0 "markowitz" "$CCX" bench jacobian PropaneCombustion --points 2000 --reps 1 --out "$tmp/b.txt"
-    expect 0 "cost/fwd" cat "$tmp/b.txt"
+    expect 0 "time/fwd" cat "$tmp/b.txt"
+    expect 0 "reverse                    1031" "$CCX" bench jacobian PropaneCombustion --points 2000 --reps 1 --batch 7,1031 --layout dense
 fi
 if ! "$CCX" --version | grep -q "no device"; then :; else
     expect 0 "no CUDA device: skipped" "$CCX" bench jacobian PropaneCombustion --lang cuda
 fi
 expect 2 "--reps" "$CCX" bench jacobian PropaneCombustion --reps 0
+expect 2 "--batch must be" "$CCX" bench jacobian PropaneCombustion --batch 0,16
+expect 2 "--peer must be casadi" "$CCX" bench jacobian PropaneCombustion --peer acados
+expect 2 "--peer casadi needs a Python with casadi" env CCX_PYTHON=/bin/false "$CCX" bench jacobian PropaneCombustion --peer casadi --points 100
+expect 2 "--peer is for --lang c" "$CCX" bench jacobian PropaneCombustion --peer casadi --lang cuda
 expect 2 "neither a file" "$CCX" bench jacobian PropaneCombustion --orders forward,nosuch
 
 echo "$pass passed, $fail failed"

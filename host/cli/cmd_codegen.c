@@ -1,4 +1,5 @@
-/* ccx codegen TASK --order ORDER [--lang c|cuda|jax] [--name NAME] [-o FILE] */
+/* ccx codegen TASK --order ORDER [--lang c|cuda|jax] [--layout sparse|dense] [--name NAME]
+ *             [-o FILE] */
 #include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,18 +12,25 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: ccx codegen TASK --order ORDER [--lang c|cuda|jax] [--name NAME] [-o FILE]\n\n"
-            "Write straight-line code that computes TASK's outputs and full Jacobian for a\n"
-            "batch of points, accumulating the Jacobian by eliminating the intermediate\n"
-            "vertices in ORDER. The accumulation section (between the BEGIN/END\n"
-            "ACCUMULATION comments) has one line, one multiplication, per unit of the\n"
-            "order's cost. The header comment names the task, graph_sha256, order, cost\n"
-            "and ccx version, and documents the ABI.\n\n"
+            "usage: ccx codegen TASK --order ORDER [--lang c|cuda|jax] [--layout sparse|dense]\n"
+            "                   [--name NAME] [-o FILE]\n\n"
+            "Write straight-line code that computes TASK's outputs and Jacobian for a batch\n"
+            "of points, accumulating the Jacobian by eliminating the intermediate vertices in\n"
+            "ORDER. TASK is a paper task name, a task file (.ccx) or a graph file\n"
+            "(.graph.json). C and CUDA fold compile-time constants as they write (a product\n"
+            "with a +-1 partial is a copy or a negation), so the '*' between the BEGIN/END\n"
+            "ACCUMULATION comments count the order's real-work cost (`ccx cost --cost\n"
+            "real`); JAX writes one product per unit of AlphaGrad's model. The header\n"
+            "comment names the task, graph_sha256, order, both costs and ccx version, and\n"
+            "documents the ABI.\n\n"
             "ORDER is an order file (JSON or bare list), a LIST of vertex numbers, or\n"
             "forward | reverse | markowitz (as for `ccx cost`).\n\n"
             "  --lang c      void NAME_jacobian(long n, const double *x, double *y, double *J):\n"
-            "                a loop over n points, structure of arrays: x[i*n+p], y[o*n+p],\n"
-            "                J[(o*n_inputs+i)*n+p] (default)\n"
+            "                n points, structure of arrays: x[i*n+p], y[o*n+p], J[k*n+p]\n"
+            "                (nonzero k: d y_NAME_jac_row[k] / d x_NAME_jac_col[k]) (default);\n"
+            "                NAME_jacobian_ld(n, ld, ...) takes rows ld apart, and\n"
+            "                NAME_padded_ld(n) gives an ld that no batch size makes collide\n"
+            "                in the cache (a power-of-two n would)\n"
             "  --lang cuda   the same body as a __global__ kernel, one thread per point, and an\n"
             "                extern \"C\" launcher NAME_jacobian_cuda(n, x, y, J, stream)\n"
             "  --lang jax    a Python module: f(x) for jax.jacfwd/jacrev, and jacobian(x), the\n"
@@ -36,6 +44,8 @@ static void usage(FILE *out) {
             "                operand), one einsum per predecessor x successor pair of the order;\n"
             "                multiplications() counts their scalar multiplications, COST is\n"
             "                the model's figure\n"
+            "  --layout L    c, cuda: J as its structural nonzeros (sparse, default) or all\n"
+            "                n_outputs x n_inputs entries, J[(o*n_inputs+i)*n+p] (dense)\n"
             "  --name NAME   function prefix (a C identifier; default: the task name)\n"
             "  -o FILE       write to FILE (default: standard output)\n"
             "  -h, --help    this help\n");
@@ -67,7 +77,7 @@ static int tensor_codegen(const ccx_graph *g, const char *order_arg, ccx_codegen
     ccx_order_file of = {0};
     ccx_error err;
     int64_t cost = 0;
-    if (ccx_cli_load_order(g, order_arg, &of, &cost, &err) || ccx_codegen_tensor_check(g, &err)) {
+    if (ccx_cli_load_order_priced(g, order_arg, 1, &of, &cost, &err) || ccx_codegen_tensor_check(g, &err)) {
         ccx_cli_print_error(&err);
         ccx_order_file_free(&of);
         return CCX_EXIT_USAGE;
@@ -104,9 +114,11 @@ int ccx_cmd_codegen(int argc, char **argv) {
     static const struct option opts[] = {
         {"order", required_argument, 0, 'r'}, {"lang", required_argument, 0, 'l'},
         {"name", required_argument, 0, 'n'}, {"output", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"layout", required_argument, 0, 'L'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *order_arg = NULL, *out_path = NULL, *name = NULL;
     ccx_codegen_lang lang = CCX_LANG_C;
+    ccx_codegen_layout layout = CCX_LAYOUT_SPARSE;
+    int layout_set = 0;
     opterr = 0;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1;) {
@@ -121,6 +133,12 @@ int ccx_cmd_codegen(int argc, char **argv) {
             if (!valid_name(name))
                 return ccx_cli_usage_error("codegen", "--name '%s' is not a C identifier", name);
             break;
+        case 'L':
+            if (ccx_codegen_layout_parse(optarg, &layout))
+                return ccx_cli_usage_error("codegen", "--layout must be sparse or dense, got '%s'",
+                                           optarg);
+            layout_set = 1;
+            break;
         case 'o': out_path = optarg; break;
         case 'h': usage(stdout); return CCX_EXIT_OK;
         default:
@@ -130,6 +148,9 @@ int ccx_cmd_codegen(int argc, char **argv) {
     if (optind != argc - 1)
         return ccx_cli_usage_error("codegen", "expected exactly one TASK, got %d", argc - optind);
     if (!order_arg) return ccx_cli_usage_error("codegen", "--order is required");
+    if (layout_set && lang == CCX_LANG_JAX)
+        return ccx_cli_usage_error("codegen", "--layout is for --lang c and cuda (JAX returns J "
+                                              "dense)");
     ccx_graph *g = ccx_cli_load_task(argv[optind]);
     if (!g) return CCX_EXIT_USAGE;
     if (g->tensor || (lang == CCX_LANG_JAX && from_graph_file(g))) {
@@ -149,13 +170,14 @@ int ccx_cmd_codegen(int argc, char **argv) {
     ccx_error err;
     int64_t cost = 0;
     int rc = CCX_EXIT_OK;
-    if (ccx_cli_load_order(g, order_arg, &of, &cost, &err) ||
+    if (ccx_cli_load_order_priced(g, order_arg, 1, &of, &cost, &err) ||
         ccx_jac_plan_build(g, of.order, of.n_order, &plan, &err)) {
         ccx_cli_print_error(&err);
         rc = CCX_EXIT_USAGE;
         goto done;
     }
-    ccx_codegen_opts o = {.lang = lang, .name = name, .method = of.method ? of.method : "imported"};
+    ccx_codegen_opts o = {.lang = lang, .name = name, .method = of.method ? of.method : "imported",
+                          .layout = layout};
     ccx_codegen_stats st;
     if (!out_path || strcmp(out_path, "-") == 0) {
         if (ccx_codegen_write(&plan, &o, stdout, &st, &err)) {
@@ -182,9 +204,15 @@ int ccx_cmd_codegen(int argc, char **argv) {
         ccx_cli_print_error(&err);
         goto done;
     }
-    fprintf(stderr, "ccx codegen: wrote %s (%s, order %s, %lld accumulation multiplications%s)\n",
-            out_path, ccx_codegen_lang_name(lang), o.method, (long long)st.acc_mults,
-            st.back_mults ? ", plus back-substitution" : "");
+    if (lang == CCX_LANG_JAX)
+        fprintf(stderr, "ccx codegen: wrote %s (%s, order %s, %lld accumulation multiplications%s)\n",
+                out_path, ccx_codegen_lang_name(lang), o.method, (long long)st.acc_mults,
+                st.back_mults ? ", plus back-substitution" : "");
+    else
+        fprintf(stderr, "ccx codegen: wrote %s (%s, order %s, %lld accumulation multiplications, "
+                        "constants folded; AlphaGrad's model prices it %lld%s)\n",
+                out_path, ccx_codegen_lang_name(lang), o.method, (long long)st.acc_mults,
+                (long long)st.acc_products, st.back_mults ? "; plus back-substitution" : "");
 done:
     ccx_jac_plan_free(&plan);
     ccx_order_file_free(&of);

@@ -19,6 +19,13 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
 
+int ccx_codegen_layout_parse(const char *s, ccx_codegen_layout *out) {
+    if (strcmp(s, "sparse") == 0) *out = CCX_LAYOUT_SPARSE;
+    else if (strcmp(s, "dense") == 0) *out = CCX_LAYOUT_DENSE;
+    else return -1;
+    return 0;
+}
+
 int ccx_codegen_lang_parse(const char *s, ccx_codegen_lang *out) {
     if (strcmp(s, "c") == 0) *out = CCX_LANG_C;
     else if (strcmp(s, "cuda") == 0) *out = CCX_LANG_CUDA;
@@ -59,6 +66,15 @@ typedef struct {
     ccx_codegen_lang lang;
     const char *ind;     /* indentation of the body */
     int failed;          /* a write error happened */
+    /* C and CUDA fold constants as the code is written: known[k] says edge
+     * slot k holds the compile-time constant val[k] and has no variable */
+    int fold;
+    uint8_t *known;
+    double *val;
+    int blocked;         /* C: the body runs over a block of points (xb, yb, Jb) */
+    int dense;           /* J written densely (n_outputs x n_inputs), else its nonzeros */
+    int32_t *nz_of;      /* [n_outputs * n_inputs]: index of the entry among the nonzeros, or -1 */
+    int32_t nnz;
 } emitter;
 
 static void put(emitter *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -320,6 +336,7 @@ static void emit_inputs_values(emitter *e) {
     put(e, "%s%s inputs\n", e->ind, cm);
     for (int i = 0; i < g->n_inputs; i++) {
         if (jax(e)) put(e, "%sx%d = x[%d]\n", e->ind, i + 1, i);
+        else if (e->blocked) put(e, "%sconst double x%d = xb[%d][q];\n", e->ind, i + 1, i);
         else put(e, "%sconst double x%d = x[%d * n + p];\n", e->ind, i + 1, i);
     }
     put(e, "%s%s values\n", e->ind, cm);
@@ -329,17 +346,87 @@ static void emit_inputs_values(emitter *e) {
     }
 }
 
+/* Slot k as an operand: its variable, or its literal when folded. */
+static const char *slot_ref(const emitter *e, int32_t k, char *buf, size_t size) {
+    if (e->fold && e->known[k]) return literal(e, e->val[k], buf, size);
+    return slot_name(e, k, buf, size);
+}
+
+/* The product of slots a and b as the folded code writes it: a literal
+ * (both constant: *is_const, *c), the other factor or its negation (a
+ * constant +-1), "c * other" or "a * b". Returns the multiplications the
+ * expression performs (0 or 1). */
+static int folded_product(const emitter *e, int32_t a, int32_t b, char *expr, size_t size,
+                          int *is_const, double *c) {
+    char x[80], y[80];
+    int ka = e->known[a], kb = e->known[b];
+    *is_const = ka && kb;
+    if (*is_const) {
+        *c = e->val[a] * e->val[b];
+        return 0;
+    }
+    if (ka || kb) {
+        double k = ka ? e->val[a] : e->val[b];
+        slot_name(e, ka ? b : a, x, sizeof x);
+        if (k == 1.0) snprintf(expr, size, "%s", x);
+        else if (k == -1.0) snprintf(expr, size, "-%s", x);
+        else {
+            snprintf(expr, size, "%s * %s", literal(e, k, y, sizeof y), x);
+            return 1;
+        }
+        return 0;
+    }
+    snprintf(expr, size, "%s * %s", slot_name(e, a, x, sizeof x), slot_name(e, b, y, sizeof y));
+    return 1;
+}
+
+/* The steps with constants folded (C, CUDA): a product with a constant +-1
+ * is a copy or a negation, constant x constant and constant sums are done
+ * here, so the code multiplies exactly as often as the real-work model
+ * prices the order (ccx_order_cost under CCX_COST_REAL; tested equal).
+ * Returns the multiplications written. */
+static int64_t emit_steps_folded(emitter *e, const ccx_jac_step *steps, int64_t n) {
+    char d[80], expr[256], lit[64];
+    int64_t mults = 0;
+    for (int64_t t = 0; t < n; t++) {
+        const ccx_jac_step *s = &steps[t];
+        int is_const;
+        double c = 0;
+        int m = folded_product(e, s->a, s->b, expr, sizeof expr, &is_const, &c);
+        slot_name(e, s->dst, d, sizeof d);
+        if (s->fill || e->known[s->dst]) {
+            double base = s->fill ? 0.0 : e->val[s->dst];
+            if (is_const) {
+                e->known[s->dst] = 1;
+                e->val[s->dst] = base + c;
+                continue;
+            }
+            if (s->fill || base == 0.0) put(e, "%sdouble %s = %s;\n", e->ind, d, expr);
+            else put(e, "%sdouble %s = %s + %s;\n", e->ind, d, literal(e, base, lit, sizeof lit), expr);
+            e->known[s->dst] = 0;
+        } else if (is_const) {
+            put(e, "%s%s += %s;\n", e->ind, d, literal(e, c, lit, sizeof lit));
+        } else if (expr[0] == '-') {
+            put(e, "%s%s -= %s;\n", e->ind, d, expr + 1);
+        } else {
+            put(e, "%s%s += %s;\n", e->ind, d, expr);
+        }
+        mults += m;
+    }
+    return mults;
+}
+
+/* The steps as written (JAX): one line, one multiplication per step. */
 static int64_t emit_steps(emitter *e, const ccx_jac_step *steps, int64_t n) {
-    const char *semi = jax(e) ? "" : ";";
+    if (e->fold) return emit_steps_folded(e, steps, n);
     char d[80], a[80], b[80];
     for (int64_t t = 0; t < n; t++) {
         const ccx_jac_step *s = &steps[t];
         slot_name(e, s->dst, d, sizeof d);
         slot_name(e, s->a, a, sizeof a);
         slot_name(e, s->b, b, sizeof b);
-        if (s->fill) put(e, "%s%s%s = %s * %s%s\n", e->ind, jax(e) ? "" : "double ", d, a, b, semi);
-        else if (jax(e)) put(e, "%s%s = %s + %s * %s\n", e->ind, d, d, a, b);
-        else put(e, "%s%s += %s * %s;\n", e->ind, d, a, b);
+        if (s->fill) put(e, "%s%s = %s * %s\n", e->ind, d, a, b);
+        else put(e, "%s%s = %s + %s * %s\n", e->ind, d, d, a, b);
     }
     return n;
 }
@@ -389,13 +476,18 @@ static int emit_body(emitter *e, ccx_codegen_stats *st, ccx_error *err) {
     char buf[EXPR], name[80], V[32];
     emit_inputs_values(e);
 
-    put(e, "%s%s local partials d_<vertex>_<operand>\n", e->ind, cm);
+    put(e, "%s%s local partials d_<vertex>_<operand>%s\n", e->ind, cm,
+        e->fold ? " (compile-time constants are folded into the products below)" : "");
     int ei = 0;
     for (int k = 0; k < g->n_vertices; k++) {
         const ccx_vertex *v = &g->vertices[k];
         int32_t node = g->n_inputs + k;
         snprintf(V, sizeof V, "v%d", k + 1);
         for (; ei < g->n_edges && g->edges[ei].dst == node; ei++) {
+            if (e->fold && ccx_scalar_partial_constant(v, g->edges[ei].src, &e->val[ei])) {
+                e->known[ei] = 1;
+                continue;
+            }
             char parts[2][EXPR];
             int np = 0;
             for (int i = 0; i < v->n_args; i++)
@@ -407,29 +499,34 @@ static int emit_body(emitter *e, ccx_codegen_stats *st, ccx_error *err) {
         }
     }
 
-    put(e, "%s%s %s (one line per multiplication: %lld)\n", e->ind, cm, CCX_CODEGEN_BEGIN_ACC,
-        (long long)pl->cost);
+    int64_t real = nonconstant_mults(pl);
+    if (real < 0) return ccx_error_set(err, "out of memory");
+    int64_t expect = e->fold ? real : pl->cost;
+    put(e, "%s%s %s (multiplications: %lld)\n", e->ind, cm, CCX_CODEGEN_BEGIN_ACC,
+        (long long)expect);
     int64_t acc = 0;
     for (int k = 0; k < pl->n_order; k++) {
         int64_t b0 = pl->elim_begin[k], b1 = pl->elim_begin[k + 1];
-        put(e, "%s%s eliminate v%d (%lld)\n", e->ind, cm, pl->order[k], (long long)(b1 - b0));
+        put(e, "%s%s eliminate v%d (%lld products)\n", e->ind, cm, pl->order[k],
+            (long long)(b1 - b0));
         acc += emit_steps(e, pl->steps + b0, b1 - b0);
     }
     put(e, "%s%s %s\n", e->ind, cm, CCX_CODEGEN_END_ACC);
     int64_t back = 0;
     if (pl->n_back) {
-        put(e, "%s%s %s (output -> output edges; not part of the order's cost: %lld)\n", e->ind,
-            cm, CCX_CODEGEN_BEGIN_BACK, (long long)pl->n_back);
+        put(e, "%s%s %s (output -> output edges; not part of the order's cost: %lld products)\n",
+            e->ind, cm, CCX_CODEGEN_BEGIN_BACK, (long long)pl->n_back);
         back = emit_steps(e, pl->back, pl->n_back);
         put(e, "%s%s %s\n", e->ind, cm, CCX_CODEGEN_END_BACK);
     }
-    if (acc != pl->cost)
+    if (acc != expect)
         return ccx_error_set(err, "internal error: emitted %lld multiplications, the order "
-                                  "costs %lld", (long long)acc, (long long)pl->cost);
+                                  "costs %lld", (long long)acc, (long long)expect);
     if (st) {
         st->acc_mults = acc;
         st->back_mults = back;
-        st->acc_nonconstant = nonconstant_mults(pl);
+        st->acc_nonconstant = real;
+        st->acc_products = pl->cost;
     }
 
     put(e, "%s%s outputs and Jacobian\n", e->ind, cm);
@@ -449,17 +546,23 @@ static int emit_body(emitter *e, ccx_codegen_stats *st, ccx_error *err) {
             put(e, "]),\n");
         }
         put(e, "%s])\n%sreturn y, J\n", e->ind, e->ind);
-    } else {
-        for (int o = 0; o < g->n_outputs; o++)
-            put(e, "%sy[%d * n + p] = v%d;\n", e->ind, o, g->outputs[o]);
-        for (int o = 0; o < g->n_outputs; o++)
-            for (int i = 0; i < n_in; i++) {
-                int32_t s = pl->jac_slot[(size_t)o * n_in + i];
-                put(e, "%sJ[%d * n + p] = %s; %s d %s / d %s\n", e->ind, o * n_in + i,
-                    s >= 0 ? slot_name(e, s, name, sizeof name) : "0.0", cm, g->output_names[o],
-                    g->input_names[i]);
-            }
+        return 0;
     }
+    for (int o = 0; o < g->n_outputs; o++) {
+        if (e->blocked) put(e, "%syb[%d][q] = v%d;\n", e->ind, o, g->outputs[o]);
+        else put(e, "%sy[%d * n + p] = v%d;\n", e->ind, o, g->outputs[o]);
+    }
+    for (int o = 0; o < g->n_outputs; o++)
+        for (int i = 0; i < n_in; i++) {
+            int32_t s = pl->jac_slot[(size_t)o * n_in + i];
+            int32_t r = e->dense ? o * n_in + i : e->nz_of[o * n_in + i];
+            if (r < 0 || (e->blocked && s < 0)) continue; /* a structural zero */
+            const char *v = s >= 0 ? slot_ref(e, s, name, sizeof name) : "0.0";
+            if (e->blocked) put(e, "%sJb[%d][q] = %s; %s d %s / d %s\n", e->ind,
+                                e->nz_of[o * n_in + i], v, cm, g->output_names[o], g->input_names[i]);
+            else put(e, "%sJ[%d * n + p] = %s; %s d %s / d %s\n", e->ind, r, v, cm,
+                     g->output_names[o], g->input_names[i]);
+        }
     return 0;
 }
 
@@ -483,7 +586,13 @@ static void emit_header(emitter *e, const char *name, const char *method,
     for (int k = 0; k < pl->n_order; k++)
         put(e, "%s%s%d", k ? "," : "", k % 20 == 0 ? (jax(e) ? "\n    " : "\n *     ") : " ",
             pl->order[k]);
-    put(e, "\n%scost          %lld multiplications in the accumulation", l, (long long)pl->cost);
+    if (e->fold)
+        put(e, "\n%scost          %lld multiplications in the accumulation (constants folded as\n"
+               "%s              written: the real-work model); AlphaGrad's model: %lld", l, (long long)nonconstant_mults(pl), l,
+            (long long)pl->cost);
+    else
+        put(e, "\n%scost          %lld multiplications in the accumulation", l,
+            (long long)pl->cost);
     if (bl)
         put(e, " (forward %lld, reverse %lld, markowitz %lld)", (long long)bl->forward,
             (long long)bl->reverse, (long long)bl->markowitz);
@@ -500,31 +609,56 @@ static void emit_header(emitter *e, const char *name, const char *method,
         put(e, "%s%d %s (v%d)", o ? ", " : "", o, g->output_names[o], g->outputs[o]);
     put(e, "\n%s\n", jax(e) ? "" : " *");
     char jrow[64];
-    snprintf(jrow, sizeof jrow, "J[(o*%d + i)*n + p]", g->n_inputs);
-    if (e->lang == CCX_LANG_C) {
-        put(e, " * ABI (structure of arrays, double precision, n points):\n"
-               " *   void %s_jacobian(long n, const double *x, double *y, double *J);\n"
-               " *   x[i*n + p]                    input i of point p\n"
+    if (e->dense) snprintf(jrow, sizeof jrow, "J[(o*%d + i)*n + p]", g->n_inputs);
+    else snprintf(jrow, sizeof jrow, "J[k*n + p]");
+    const char *jdesc = e->dense ? "d y_o / d x_i (dense)"
+                                 : "nonzero k (below): d y_row[k] / d x_col[k]";
+    if (e->lang == CCX_LANG_C || e->lang == CCX_LANG_CUDA) {
+        int cuda = e->lang == CCX_LANG_CUDA;
+        if (cuda)
+            put(e, " * ABI (structure of arrays, double precision, n points, device pointers):\n"
+                   " *   extern \"C\" __global__ void %s_jacobian_kernel(long n, const double *x,\n"
+                   " *                                             double *y, double *J);\n"
+                   " *   extern \"C\" int %s_jacobian_cuda(long n, const double *x, double *y,\n"
+                   " *                                 double *J, cudaStream_t stream);\n"
+                   " *     one thread per point, 128 threads per block; returns the launch's\n"
+                   " *     cudaError_t\n", name, name);
+        else
+            put(e, " * ABI (structure of arrays, double precision, n points):\n"
+                   " *   void %s_jacobian(long n, const double *x, double *y, double *J);\n",
+                name);
+        put(e, " *   x[i*n + p]                    input i of point p\n"
                " *   y[o*n + p]                    output o\n"
-               " *   %-30sd y_o / d x_i\n"
-               " * x, y and J must not overlap. No domain checks: at a bad point NaN/inf\n"
-               " * propagate (diagnose a point with `ccx jacobian TASK --at ...`).\n"
-               " * GCC -O3 vectorizes the loop over points when the body calls no libm\n"
-               " * function other than sqrt, and sqrt only with -fno-math-errno. */\n",
-            name, jrow);
-    } else if (e->lang == CCX_LANG_CUDA) {
-        put(e, " * ABI (structure of arrays, double precision, n points, device pointers):\n"
-               " *   extern \"C\" __global__ void %s_jacobian_kernel(long n, const double *x,\n"
-               " *                                             double *y, double *J);\n"
-               " *   extern \"C\" int %s_jacobian_cuda(long n, const double *x, double *y,\n"
-               " *                                 double *J, cudaStream_t stream);\n"
-               " *     one thread per point, 128 threads per block; returns the launch's\n"
-               " *     cudaError_t\n"
-               " *   x[i*n + p]                    input i of point p\n"
-               " *   y[o*n + p]                    output o\n"
-               " *   %-30sd y_o / d x_i\n"
-               " * No domain checks: at a bad point NaN/inf propagate. */\n",
-            name, name, jrow);
+               " *   %-30s%s\n"
+               " * J has %d rows of n (%s of the %d x %d entries%s).\n",
+            jrow, jdesc, e->dense ? g->n_outputs * g->n_inputs : e->nnz,
+            e->dense ? "all" : "the structural nonzeros", g->n_outputs, g->n_inputs,
+            e->dense ? "" : "; the others are zero at every point");
+        if (!e->dense) {
+            put(e, " * The nonzeros, row-major (also in %s_jac_row[], %s_jac_col[]):\n *  ", name,
+                name);
+            int k = 0, col = 3;
+            for (int o = 0; o < g->n_outputs; o++)
+                for (int i = 0; i < g->n_inputs; i++) {
+                    if (e->nz_of[o * g->n_inputs + i] < 0) continue;
+                    char item[64];
+                    int len = snprintf(item, sizeof item, " %d:(%d,%d)", k++, o, i);
+                    if (col + len > 78) {
+                        put(e, "\n *  ");
+                        col = 3;
+                    }
+                    put(e, "%s", item);
+                    col += len;
+                }
+            put(e, "\n");
+        }
+        put(e, " * x, y and J must not overlap. No domain checks: at a bad point NaN/inf\n"
+               " * propagate (diagnose a point with `ccx jacobian TASK --at ...`).\n");
+        if (!cuda)
+            put(e, " * GCC -O3 vectorizes the loop over points when the body calls no libm\n"
+                   " * function other than sqrt, and sqrt only with -fno-math-errno. */\n");
+        else
+            put(e, " */\n");
     } else {
         put(e, "f(x):         x[N_INPUTS] -> y[N_OUTPUTS]; differentiate it with jax.jacfwd /\n"
                "              jax.jacrev (the peer of ccx's code).\n"
@@ -566,7 +700,95 @@ static void emit_c_prelude(emitter *e, const char *name, int cuda) {
     const char *ext = cuda ? "extern \"C\" " : "";
     put(e, "%sconst int %s_n_inputs = %d;\n", ext, name, e->g->n_inputs);
     put(e, "%sconst int %s_n_outputs = %d;\n", ext, name, e->g->n_outputs);
-    put(e, "%sconst long %s_cost = %lld;\n\n", ext, name, (long long)e->plan->cost);
+    put(e, "%sconst long %s_cost = %lld;\n", ext, name, (long long)nonconstant_mults(e->plan));
+    int n_in = e->g->n_inputs, n_out = e->g->n_outputs;
+    put(e, "%sconst int %s_jac_nnz = %d;\n", ext, name, e->nnz);
+    for (int pass = 0; pass < 2; pass++) {
+        put(e, "%sconst int %s_jac_%s[%d] = {", ext, name, pass ? "col" : "row",
+            e->nnz ? e->nnz : 1);
+        int k = 0;
+        for (int r = 0; r < n_out * n_in; r++)
+            if (e->nz_of[r] >= 0) {
+                put(e, "%s%s%d", k ? "," : "", k && k % 24 == 0 ? "\n    " : "",
+                    pass ? r % n_in : r / n_in);
+                k++;
+            }
+        put(e, "%s};\n", e->nnz ? "" : "-1");
+    }
+    put(e, "\n");
+}
+
+/* Points per block of the C body: as many as keep its local rows (inputs,
+ * outputs, nonzeros) within 16 KiB, a multiple of 8 (AVX-512 lanes), 8..64. */
+static int block_points(const emitter *e) {
+    long rows = (long)e->g->n_inputs + e->g->n_outputs + e->nnz;
+    int b = 64;
+    while (b > 8 && rows * b * 8 > 16384) b /= 2;
+    return b;
+}
+
+/* The C function: the body over blocks of points. Each block copies its
+ * inputs into local rows, runs the body point by point (vectorized across
+ * points), and copies the local output and nonzero rows out; so the body
+ * touches contiguous local rows, whatever n is. */
+static int emit_c_function(emitter *e, const char *name, ccx_codegen_stats *st, ccx_error *err) {
+    const ccx_graph *g = e->g;
+    int B = block_points(e), n_in = g->n_inputs, n_out = g->n_outputs;
+    int nz_rows = e->nnz ? e->nnz : 1;
+    if (e->dense) {
+        put(e, "/* dense row r = o*n_inputs + i -> its nonzero, or -1 */\n"
+               "static const int %s_jac_dense_nz[%d] = {", name, n_out * n_in);
+        for (int r = 0; r < n_out * n_in; r++)
+            put(e, "%s%s%d", r ? "," : "", r % 24 == 23 ? "\n    " : "", e->nz_of[r]);
+        put(e, "};\n\n");
+    }
+    put(e, "#ifdef __cplusplus\n#define CCX_RESTRICT __restrict\nextern \"C\" {\n#else\n"
+           "#define CCX_RESTRICT restrict\n#endif\n");
+    put(e, "/* A row stride for n points that keeps the rows of x, y and J off each other's\n"
+           " * cache sets: n rounded up to whole 64-byte lines, plus a line when that is a\n"
+           " * multiple of 8 lines (a power-of-two n). */\n"
+           "long %s_padded_ld(long n) {\n"
+           "    long ld = (n + 7) / 8 * 8;\n"
+           "    return ld / 8 %% 8 == 0 ? ld + 8 : ld;\n"
+           "}\n\n", name);
+    put(e, "void %s_jacobian_ld(long n, long ld, const double *CCX_RESTRICT x,\n"
+           "        double *CCX_RESTRICT y, double *CCX_RESTRICT J) {\n"
+           "    /* blocks of %d points in local rows, so the body touches contiguous memory\n"
+           "     * whatever n and ld are */\n"
+           "    for (long p0 = 0; p0 < n; p0 += %d) {\n"
+           "        const long m = n - p0 < %d ? n - p0 : %d;\n"
+           "        double xb[%d][%d], yb[%d][%d], Jb[%d][%d];\n"
+           "        for (int i = 0; i < %d; i++)\n"
+           "            for (long q = 0; q < m; q++) xb[i][q] = x[i * ld + p0 + q];\n"
+           "#if defined(__GNUC__) && !defined(__clang__)\n"
+           "#pragma GCC ivdep\n"
+           "#endif\n"
+           "        for (long q = 0; q < m; q++) {\n",
+        name, B, B, B, B, n_in, B, n_out, B, nz_rows, B, n_in);
+    e->ind = "            ";
+    int rc = emit_body(e, st, err);
+    put(e, "        }\n"
+           "        for (int o = 0; o < %d; o++)\n"
+           "            for (long q = 0; q < m; q++) y[o * ld + p0 + q] = yb[o][q];\n", n_out);
+    if (e->dense)
+        put(e, "        for (int r = 0; r < %d; r++) {\n"
+               "            const int k = %s_jac_dense_nz[r];\n"
+               "            double *Jr = J + r * ld + p0;\n"
+               "            if (k < 0)\n"
+               "                for (long q = 0; q < m; q++) Jr[q] = 0.0;\n"
+               "            else\n"
+               "                for (long q = 0; q < m; q++) Jr[q] = Jb[k][q];\n"
+               "        }\n", n_out * n_in, name);
+    else
+        put(e, "        for (int k = 0; k < %d; k++)\n"
+               "            for (long q = 0; q < m; q++) J[k * ld + p0 + q] = Jb[k][q];\n",
+            e->nnz);
+    put(e, "    }\n}\n\n");
+    put(e, "void %s_jacobian(long n, const double *CCX_RESTRICT x, double *CCX_RESTRICT y,\n"
+           "        double *CCX_RESTRICT J) {\n"
+           "    %s_jacobian_ld(n, n, x, y, J);\n"
+           "}\n#ifdef __cplusplus\n}\n#endif\n", name, name);
+    return rc;
 }
 
 int ccx_codegen_write(const ccx_jac_plan *plan, const ccx_codegen_opts *opts, FILE *out,
@@ -584,24 +806,26 @@ int ccx_codegen_write(const ccx_jac_plan *plan, const ccx_codegen_opts *opts, FI
     ccx_error berr;
     int have_bl = ccx_baselines_compute(g, &bl, &berr) == 0;
     emitter e = {.out = out, .plan = plan, .g = g, .lang = opts->lang};
+    e.fold = opts->lang != CCX_LANG_JAX;
+    e.blocked = opts->lang == CCX_LANG_C;
+    e.dense = opts->layout == CCX_LAYOUT_DENSE;
+    size_t ns = (size_t)(plan->n_slots ? plan->n_slots : 1), nj = (size_t)g->n_outputs * g->n_inputs;
+    e.known = calloc(ns, 1);
+    e.val = calloc(ns, sizeof(double));
+    e.nz_of = malloc((nj ? nj : 1) * sizeof(int32_t));
+    if (!e.known || !e.val || !e.nz_of) {
+        free(e.known);
+        free(e.val);
+        free(e.nz_of);
+        return ccx_error_set(err, "out of memory");
+    }
+    for (size_t r = 0; r < nj; r++) e.nz_of[r] = plan->jac_slot[r] >= 0 ? e.nnz++ : -1;
     emit_header(&e, name, opts->method ? opts->method : "imported", have_bl ? &bl : NULL);
     int rc = 0;
     switch (opts->lang) {
     case CCX_LANG_C:
         emit_c_prelude(&e, name, 0);
-        put(&e, "#ifdef __cplusplus\n#define CCX_RESTRICT __restrict\nextern \"C\"\n#else\n"
-                "#define CCX_RESTRICT restrict\n#endif\n");
-        put(&e, "void %s_jacobian(long n, const double *CCX_RESTRICT x, double *CCX_RESTRICT y,\n"
-                "        double *CCX_RESTRICT J) {\n"
-                "    /* iterations are independent: the rows of x, y and J (k*n + p) never\n"
-                "     * overlap, which lets the compiler vectorize across points */\n"
-                "#if defined(__GNUC__) && !defined(__clang__)\n"
-                "#pragma GCC ivdep\n"
-                "#endif\n"
-                "    for (long p = 0; p < n; p++) {\n", name);
-        e.ind = "        ";
-        rc = emit_body(&e, stats, err);
-        put(&e, "    }\n}\n");
+        rc = emit_c_function(&e, name, stats, err);
         break;
     case CCX_LANG_CUDA:
         emit_c_prelude(&e, name, 1);
@@ -640,6 +864,9 @@ int ccx_codegen_write(const ccx_jac_plan *plan, const ccx_codegen_opts *opts, FI
         break;
     }
     }
+    free(e.known);
+    free(e.val);
+    free(e.nz_of);
     if (rc == 0 && (e.failed || ferror(out)))
         rc = ccx_error_set(err, "write error while generating code");
     return rc;
@@ -648,7 +875,7 @@ int ccx_codegen_write(const ccx_jac_plan *plan, const ccx_codegen_opts *opts, FI
 /* The CUDA harness appended to the generated kernel: reads CHUNK points
  * (SoA), tiles them over a device chunk, times passes with cudaEvents,
  * prints "ccx-bench best_ns=... median_ns=...", writes J of the CHUNK points. */
-int ccx_codegen_write_cuda_harness(FILE *f, const char *name, int n_in, int n_out) {
+int ccx_codegen_write_cuda_harness(FILE *f, const char *name, int n_in, int n_out, int n_jrows) {
     int r = fprintf(f,
             "\n// ---- benchmark harness (ccx bench jacobian --lang cuda) ----\n"
             "#include <stdio.h>\n#include <stdlib.h>\n"
@@ -658,7 +885,7 @@ int ccx_codegen_write_cuda_harness(FILE *f, const char *name, int n_in, int n_ou
             "*(const double *)b; return x < y ? -1 : x > y; }\n"
             "int main(int argc, char **argv) {\n"
             "    if (argc != 6) { fprintf(stderr, \"usage: POINTS K TOTAL REPS JOUT\\n\"); return 2; }\n"
-            "    const int ni = %d, no = %d;\n"
+            "    const int ni = %d, no = %d, nj = %d;\n"
             "    long K = atol(argv[2]), total = atol(argv[3]); int reps = atoi(argv[4]);\n"
             "    double *pts = (double *)malloc(sizeof(double) * ni * K);\n"
             "    FILE *pf = fopen(argv[1], \"rb\");\n"
@@ -673,7 +900,7 @@ int ccx_codegen_write_cuda_harness(FILE *f, const char *name, int n_in, int n_ou
             "    double *dx, *dy, *dJ;\n"
             "    CK(cudaMalloc(&dx, sizeof(double) * ni * C));\n"
             "    CK(cudaMalloc(&dy, sizeof(double) * no * C));\n"
-            "    CK(cudaMalloc(&dJ, sizeof(double) * no * ni * C));\n"
+            "    CK(cudaMalloc(&dJ, sizeof(double) * nj * C));\n"
             "    CK(cudaMemcpy(dx, hx, sizeof(double) * ni * C, cudaMemcpyHostToDevice));\n"
             "    for (long c = 0; c < calls; c++) CK(%s_jacobian_cuda(C, dx, dy, dJ, 0));\n"
             "    CK(cudaDeviceSynchronize());\n"
@@ -688,14 +915,14 @@ int ccx_codegen_write_cuda_harness(FILE *f, const char *name, int n_in, int n_ou
             "    }\n"
             "    qsort(t, reps, sizeof(double), cmpd);\n"
             "    printf(\"ccx-bench best_ns=%%.6g median_ns=%%.6g points=%%ld\\n\", t[0], t[reps / 2], calls * C);\n"
-            "    double *hJ = (double *)malloc(sizeof(double) * no * ni * K);\n"
-            "    for (long r = 0; r < (long)no * ni; r++)\n"
+            "    double *hJ = (double *)malloc(sizeof(double) * nj * K);\n"
+            "    for (long r = 0; r < (long)nj; r++)\n"
             "        CK(cudaMemcpy(hJ + r * K, dJ + r * C, sizeof(double) * K, cudaMemcpyDeviceToHost));\n"
             "    FILE *jf = fopen(argv[5], \"wb\");\n"
-            "    if (!jf || fwrite(hJ, sizeof(double), (size_t)(no * ni * K), jf) != (size_t)(no * ni * K)) return 1;\n"
+            "    if (!jf || fwrite(hJ, sizeof(double), (size_t)(nj * K), jf) != (size_t)(nj * K)) return 1;\n"
             "    fclose(jf);\n"
             "    return 0;\n"
             "}\n",
-            n_in, n_out, name, name);
+            n_in, n_out, n_jrows, name, name);
     return r < 0 ? -1 : 0;
 }
