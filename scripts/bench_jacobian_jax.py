@@ -75,11 +75,21 @@ def order_spec(task, order):
     search result (results/orders/TASK_sa.json); anything else as given."""
     import json
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    name = os.path.basename(task).split(".")[0]
     if order == "alphagrad":
-        with open(os.path.join(root, "tests", "data", "alphagrad", f"{task}.json")) as f:
+        path = os.path.join(root, "tests", "data", "alphagrad", f"{name}.json")
+        if not os.path.exists(path):
+            sys.exit(f"bench_jacobian_jax: order 'alphagrad' is AlphaGrad's published order of a "
+                     f"paper task; {task} has none ({path} is not there): give an order file")
+        with open(path) as f:
             return ",".join(map(str, json.load(f)["best_published_order"]))
     if order == "best":
-        return os.path.join(root, "results", "orders", f"{task}_sa.json")
+        path = os.path.join(root, "results", "orders", f"{name}_sa.json")
+        if not os.path.exists(path):
+            sys.exit(f"bench_jacobian_jax: order 'best' is ccx's committed search result for a "
+                     f"paper task; {task} has none ({path} is not there): run ccx search "
+                     f"{task} -o best.json and give best.json")
+        return path
     return order
 
 
@@ -249,9 +259,14 @@ def main():
     if args.platform:
         os.environ["JAX_PLATFORMS"] = "cuda" if args.platform == "gpu" else "cpu"
 
-    import jax
-    import jax.numpy as jnp
-    import numpy as np
+    try:
+        import jax
+        import jax.numpy as jnp
+        import numpy as np
+    except ImportError as e:
+        sys.stderr.write(f"ccx bench jacobian --lang jax: {sys.executable} cannot import {e.name} "
+                         "(pip install jax, or set CCX_PYTHON to a Python that has it)\n")
+        sys.exit(2)
     jax.config.update("jax_enable_x64", True)
 
     ccx = find_ccx(args.ccx)

@@ -132,6 +132,10 @@ expect 0 "graph_sha256  9a574394f4acf8fb" cat "$tmp/f.py"
 expect 0 "def outputs(x1, x2" "$CCX" codegen g --order markowitz --lang jax
 expect 2 "--lang must be c, cuda or jax" "$CCX" bench jacobian f --lang cobol
 expect 2 "not found" env CCX_ROOT=/nonexistent "$CCX" bench jacobian f --lang jax
+# a Python without jax is named, without a traceback
+printf '#!/bin/sh\nexec python3 -I -S "$@"\n' > "$tmp/nojax_python"
+chmod +x "$tmp/nojax_python"
+expect 2 "cannot import jax (pip install jax" env CCX_PYTHON="$tmp/nojax_python" "$CCX" bench jacobian f --lang jax
 
 echo "cli_tensor: $pass passed, $fail failed"
 ((fail == 0))

@@ -21,6 +21,11 @@ enum { CCX_EXIT_OK = 0, CCX_EXIT_FAILURE = 1, CCX_EXIT_USAGE = 2 };
 void ccx_cli_print_error(const ccx_error *err);
 /* printf-style "ccx CMD: error: ..." to stderr plus a hint to run --help;
  * returns CCX_EXIT_USAGE. */
+/* The sentence every command taking a TASK prints in its --help. */
+#define CCX_CLI_TASK_HELP                                                                       \
+    "TASK is a paper task name (configs/tasks), a task file (.ccx) or a graph file\n"           \
+    "(.graph.json, e.g. written by scripts/jax_export.py from a JAX function).\n\n"
+
 int ccx_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The usage error for what getopt_long returned as `c` ('?' or ':', with

@@ -10,6 +10,7 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: ccx bounds TASK... [--cost alphagrad|real] [--verbose] [--json]\n\n"
+            CCX_CLI_TASK_HELP
             "Print a proven lower bound on the cost of every elimination order of TASK.\n"
             "per_vertex is the sum over the intermediates v of cut_in(v) * cut_out(v), the\n"
             "sizes of the smallest vertex sets separating v from the inputs and from the\n"

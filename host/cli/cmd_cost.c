@@ -13,6 +13,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: ccx cost TASK --order ORDER [--cost alphagrad|real] [--reprice] [--json]\n"
             "                [-o FILE]\n\n"
+            CCX_CLI_TASK_HELP
             "Validate an elimination order for TASK and print its cost (multiplications)\n"
             "beside the forward, reverse, minimal-Markowitz and greedy costs (ccx baselines\n"
             "--help says what each is).\n\n"

@@ -12,6 +12,7 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: ccx jacobian TASK --order ORDER [--at X1,X2,...] [--json]\n\n"
+            CCX_CLI_TASK_HELP
             "Evaluate TASK and its local partials at a point, eliminate the intermediate\n"
             "vertices in ORDER on the numbers (c_sp += c_sj * c_jp), and print the\n"
             "Jacobian (outputs x inputs), the multiplications performed (equal to the\n"

@@ -13,6 +13,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: ccx polish TASK --order ORDER [--time S] [--seed N] [--threads N]\n"
             "                  [--iters N] [--cost alphagrad|real] [-o FILE] [--quiet]\n\n"
+            CCX_CLI_TASK_HELP
             "Local search from a given order of TASK (for example one a trained agent\n"
             "exported): exact re-ordering of sliding windows, then low-temperature\n"
             "annealing. The result is never worse than the input. It is written as an\n"

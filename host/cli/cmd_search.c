@@ -18,6 +18,7 @@ static void usage(FILE *out) {
             "                  [--threads N] [--backend cpu|cuda|auto] [--width W] [--iters N]\n"
             "                  [--mem MB] [--start ORDER] [--cost alphagrad|real] [-o FILE]\n"
             "                  [--quiet]\n\n"
+            CCX_CLI_TASK_HELP
             "Search for a cheap elimination order of TASK and write the best one as an\n"
             "order file (JSON) to FILE, or to stdout. A summary (cost beside forward,\n"
             "reverse and minimal Markowitz, the proven lower bound and the gap, and\n"
