@@ -389,6 +389,30 @@ TEST(Codegen, HeaderNamesTaskOrderCostHashAndVersion) {
     fclose(devnull);
 }
 
+size_t count(const std::string &s, const std::string &what) {
+    size_t n = 0;
+    for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) n++;
+    return n;
+}
+
+// The C body is cut into loops at its sqrt calls (so plain -O3 vectorises
+// the rest), unless it calls sin/cos/exp/... and stays scalar anyway.
+TEST(Codegen, CBodyIsCutAtSqrtOnlyWhereTheRestVectorises) {
+    GraphPtr prop = load_task("PropaneCombustion"), arm = load_task("RobotArm_6DOF");
+    ASSERT_TRUE(prop && arm);
+    std::string p = codegen(prop.get(), baseline(prop.get(), CCX_BASELINE_REVERSE), CCX_LANG_C,
+                            "p", "reverse");
+    std::string a = codegen(arm.get(), baseline(arm.get(), CCX_BASELINE_REVERSE), CCX_LANG_C,
+                            "a", "reverse");
+    // PropaneCombustion: 6 sqrt in 4 runs between 5 others, plus the copy loops
+    EXPECT_EQ(count(p, "for (long q"), 4u + 5u + 3u);
+    EXPECT_NE(p.find("            v2[q] = sqrt(v1[q]);\n"), std::string::npos);
+    EXPECT_NE(p.find("40.0 / xb[10][q]"), std::string::npos); // inputs read in place
+    // RobotArm_6DOF calls sin and cos: one body loop
+    EXPECT_EQ(count(a, "for (long q"), 1u + 3u);
+    EXPECT_EQ(count(a, "[q] = sqrt("), 0u);
+}
+
 bool have(const char *tool) {
     std::string cmd = std::string(tool) + " --version > /dev/null 2>&1";
     return std::system(cmd.c_str()) == 0;

@@ -9,6 +9,7 @@
 
 #include "game/game.h"
 #include "graph/real_partials.h"
+#include "jac/codegen_loops.h"
 #include "util/version.h"
 
 /* Expressions are built with snprintf into EXPR-sized buffers from operands of
@@ -759,16 +760,21 @@ static int emit_c_function(emitter *e, const char *name, ccx_codegen_stats *st, 
            "        const long m = n - p0 < %d ? n - p0 : %d;\n"
            "        double xb[%d][%d], yb[%d][%d], Jb[%d][%d];\n"
            "        for (int i = 0; i < %d; i++)\n"
-           "            for (long q = 0; q < m; q++) xb[i][q] = x[i * ld + p0 + q];\n"
-           "#if defined(__GNUC__) && !defined(__clang__)\n"
-           "#pragma GCC ivdep\n"
-           "#endif\n"
-           "        for (long q = 0; q < m; q++) {\n",
+           "            for (long q = 0; q < m; q++) xb[i][q] = x[i * ld + p0 + q];\n",
         name, B, B, B, B, n_in, B, n_out, B, nz_rows, B, n_in);
-    e->ind = "            ";
+    /* the body, cut into loops at the calls that stay scalar (codegen_loops.h) */
+    char *body = NULL;
+    size_t body_len = 0;
+    FILE *out = e->out, *mem = open_memstream(&body, &body_len);
+    if (!mem) return ccx_error_set(err, "out of memory");
+    e->out = mem;
+    e->ind = "";
     int rc = emit_body(e, st, err);
-    put(e, "        }\n"
-           "        for (int o = 0; o < %d; o++)\n"
+    e->out = out;
+    if (fclose(mem) && rc == 0) rc = ccx_error_set(err, "out of memory");
+    if (rc == 0) rc = ccx_codegen_write_block_loops(out, body, B, "        ", err);
+    free(body);
+    put(e, "        for (int o = 0; o < %d; o++)\n"
            "            for (long q = 0; q < m; q++) y[o * ld + p0 + q] = yb[o][q];\n", n_out);
     if (e->dense)
         put(e, "        for (int r = 0; r < %d; r++) {\n"

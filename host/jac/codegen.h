@@ -31,8 +31,11 @@
  *         plus const int NAME_n_inputs, NAME_n_outputs, NAME_jac_nnz,
  *         NAME_jac_row[], NAME_jac_col[]; const long NAME_cost (the real
  *         multiplications of the accumulation). The body runs over blocks of
- *         points held in local arrays, so no batch size (a power of two
- *         among them) makes the many rows of x, y and J collide in the cache.
+ *         points held in local arrays, cut into loops at its sqrt calls so
+ *         that plain -O3 vectorises the rest (jac/codegen_loops.h);
+ *         NAME_jacobian_ld(n, ld, ...) takes rows ld apart and
+ *         NAME_padded_ld(n) gives an ld that no batch size makes collide in
+ *         the cache.
  *   cuda  the same body in  extern "C" __global__ void NAME_jacobian_kernel(
  *         long n, const double *x, double *y, double *J)  (one thread per
  *         point, device pointers, same layouts) and a launcher
